@@ -1,0 +1,217 @@
+"""Multi-head scaled dot-product attention with masks and a key/value cache."""
+
+import math
+
+import keras
+from keras import ops
+
+# Scores are float32 under mixed precision, so a large finite value is safe.
+_MASKED_SCORE = -1e9
+
+
+@keras.saving.register_keras_serializable(package="kerazoo")
+class MultiHeadAttention(keras.layers.Layer):
+    """Multi-head attention ("Attention Is All You Need", section 3.2).
+
+    Self-attention projects queries, keys and values with one fused `qkv`
+    kernel of shape (dim, 3 * dim), laid out Q | K | V with heads contiguous
+    inside each part (GPT-2's `c_attn` layout), which is one large matrix
+    multiply instead of three. Cross-attention (`cross_attention=True`)
+    projects queries with `query` (dim, dim) and keys/values from the memory
+    with a fused `key_value` (memory_dim, 2 * dim) kernel.
+
+    Scores, the softmax and the masked fill are float32 whatever the compute
+    dtype, so mixed precision stays stable.
+
+    Incremental decoding uses a fixed-size cache of shape
+    (batch, 2, num_heads, max_length, head_dim) (keys then values): each call
+    writes its new keys/values at `cache_update_index` with an in-place
+    slice update (XLA-friendly: shapes never change) and attends over the
+    whole cache under the mask. For cross-attention, a given cache holds the
+    memory's precomputed keys/values and is used as is.
+
+    Args:
+        num_heads: int. Number of heads; must divide the model width.
+        dropout: float. Dropout on attention probabilities. Defaults to 0.
+        use_bias: bool. Biases on the projections. Defaults to True.
+        cross_attention: bool. Attend to a separate memory. Defaults to False.
+        kernel_initializer: initializer of the input projections.
+        output_kernel_initializer: initializer of the output projection;
+            defaults to `kernel_initializer` (GPT-2 scales it down by depth).
+        bias_initializer: initializer of all biases. Defaults to zeros.
+
+    Call arguments:
+        query: (batch, T, dim) tensor.
+        memory: (batch, S, memory_dim) tensor for cross-attention; None for
+            self-attention.
+        attention_mask: (batch or 1, T, S) bool/int mask, 1 = may attend. With
+            a self-attention cache, S is the cache length.
+        cache: optional cache tensor, see above.
+        cache_update_index: int or scalar int tensor: where the T new
+            keys/values go in a self-attention cache.
+        training: bool, enables dropout.
+
+    Returns:
+        (batch, T, dim) tensor, or `(output, cache)` when a cache is given.
+
+    Example:
+    >>> layer = MultiHeadAttention(num_heads=4)
+    >>> x = keras.ops.ones((2, 10, 64))
+    >>> layer(x).shape
+    TensorShape([2, 10, 64])
+    """
+
+    def __init__(
+        self,
+        num_heads,
+        dropout=0.0,
+        use_bias=True,
+        cross_attention=False,
+        kernel_initializer="glorot_uniform",
+        output_kernel_initializer=None,
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(num_heads, int) or num_heads <= 0:
+            raise ValueError(f"`num_heads` must be a positive int, got {num_heads!r}.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.use_bias = use_bias
+        self.cross_attention = cross_attention
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.output_kernel_initializer = keras.initializers.get(
+            output_kernel_initializer or kernel_initializer
+        )
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+
+    def _dense(self, units, name, initializer):
+        return keras.layers.Dense(
+            units,
+            use_bias=self.use_bias,
+            kernel_initializer=keras.initializers.get(
+                keras.initializers.serialize(initializer)
+            ),
+            bias_initializer=self.bias_initializer,
+            dtype=self.dtype_policy,
+            name=name,
+        )
+
+    def build(self, query_shape, memory_shape=None):
+        dim = query_shape[-1]
+        if dim % self.num_heads != 0:
+            raise ValueError(
+                f"`num_heads`={self.num_heads} must divide the model width "
+                f"{dim}. Choose a width that is a multiple of the head count."
+            )
+        self.hidden_dim = dim
+        self.head_dim = dim // self.num_heads
+        if self.cross_attention:
+            memory_dim = dim if memory_shape is None else memory_shape[-1]
+            self.query = self._dense(dim, "query", self.kernel_initializer)
+            self.query.build(query_shape)
+            self.key_value = self._dense(2 * dim, "key_value", self.kernel_initializer)
+            self.key_value.build((*query_shape[:-1], memory_dim))
+        else:
+            self.qkv = self._dense(3 * dim, "qkv", self.kernel_initializer)
+            self.qkv.build(query_shape)
+        self.output_dense = self._dense(
+            dim, "output_dense", self.output_kernel_initializer
+        )
+        self.output_dense.build(query_shape)
+        self.probability_dropout = keras.layers.Dropout(
+            self.dropout, dtype=self.dtype_policy, name="probability_dropout"
+        )
+
+    def _split_heads(self, x, parts):
+        """(batch, time, parts * dim) -> `parts` tensors (batch, heads, time, head_dim)."""
+        batch, length = ops.shape(x)[0], ops.shape(x)[1]
+        x = ops.reshape(x, (batch, length, parts, self.num_heads, self.head_dim))
+        x = ops.transpose(x, (2, 0, 3, 1, 4))  # (parts, batch, heads, time, head_dim)
+        return [x[i] for i in range(parts)]
+
+    def _project(self, query, memory, cache, cache_update_index):
+        """Queries, keys, values as (batch, heads, time, head_dim), and the cache."""
+        if self.cross_attention:
+            (q,) = self._split_heads(self.query(query), 1)
+            if cache is not None:
+                return q, cache[:, 0], cache[:, 1], cache
+            k, v = self._split_heads(self.key_value(memory), 2)
+            return q, k, v, None
+        q, k, v = self._split_heads(self.qkv(query), 3)
+        if cache is None:
+            return q, k, v, None
+        new = ops.cast(ops.stack([k, v], axis=1), cache.dtype)
+        cache = ops.slice_update(cache, (0, 0, 0, cache_update_index, 0), new)
+        return q, cache[:, 0], cache[:, 1], cache
+
+    def call(
+        self,
+        query,
+        memory=None,
+        attention_mask=None,
+        cache=None,
+        cache_update_index=None,
+        training=None,
+    ):
+        if self.cross_attention and memory is None and cache is None:
+            raise ValueError(
+                "Cross-attention needs `memory` (the encoder outputs) or a "
+                "precomputed cross-attention `cache`."
+            )
+        if not self.cross_attention and cache is not None and cache_update_index is None:
+            raise ValueError("A self-attention `cache` needs `cache_update_index`.")
+        q, k, v, cache = self._project(query, memory, cache, cache_update_index)
+
+        scale = 1.0 / math.sqrt(self.head_dim)
+        scores = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2)))  # (batch, heads, T, S)
+        scores = ops.cast(scores, "float32") * scale
+        if attention_mask is not None:
+            mask = ops.cast(attention_mask, "bool")[:, None, :, :]
+            scores = ops.where(mask, scores, _MASKED_SCORE)
+        probabilities = ops.softmax(scores, axis=-1)
+        probabilities = self.probability_dropout(
+            ops.cast(probabilities, self.compute_dtype), training=training
+        )
+        context = ops.matmul(probabilities, ops.cast(v, self.compute_dtype))
+        batch, length = ops.shape(query)[0], ops.shape(query)[1]
+        context = ops.transpose(context, (0, 2, 1, 3))  # (batch, T, heads, head_dim)
+        context = ops.reshape(context, (batch, length, self.hidden_dim))
+        output = self.output_dense(context)
+        return output if cache is None else (output, cache)
+
+    def compute_memory_cache(self, memory):
+        """Keys/values of a memory for cross-attention decoding.
+
+        Args:
+            memory: (batch, S, memory_dim) encoder outputs.
+
+        Returns:
+            (batch, 2, num_heads, S, head_dim) cache, computed once per sequence.
+        """
+        if not self.cross_attention:
+            raise ValueError("`compute_memory_cache` is for cross-attention layers.")
+        k, v = self._split_heads(self.key_value(memory), 2)
+        return ops.stack([k, v], axis=1)
+
+    def compute_output_shape(self, query_shape, memory_shape=None):
+        return query_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_heads": self.num_heads,
+                "dropout": self.dropout,
+                "use_bias": self.use_bias,
+                "cross_attention": self.cross_attention,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "output_kernel_initializer": keras.initializers.serialize(
+                    self.output_kernel_initializer
+                ),
+                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            }
+        )
+        return config

@@ -1,0 +1,152 @@
+"""What the encoder and decoder blocks share: config, residual wiring, FFN."""
+
+import keras
+
+from kerazoo.layers.activations import get_activation
+from kerazoo.layers.attention import MultiHeadAttention
+from kerazoo.layers.feed_forward import FeedForward
+
+
+class TransformerBlock(keras.layers.Layer):
+    """Base of `TransformerEncoderBlock` and `TransformerDecoderBlock`.
+
+    Each sub-layer (attention, feed-forward) is wrapped in a residual
+    connection with layer norm, either after the sum (post-LN, the original
+    Transformer and BERT: `x = norm(x + f(x))`) or before the sub-layer
+    (pre-LN, GPT-2: `x = x + f(norm(x))`).
+
+    Args:
+        num_heads: int. Attention heads; must divide the model width.
+        intermediate_dim: int. Feed-forward inner width.
+        dropout: float. Dropout on attention probabilities and on each
+            residual branch. Defaults to 0.
+        activation: str. Feed-forward activation. Defaults to `"gelu"`.
+        layer_norm_epsilon: float. Defaults to 1e-5.
+        normalize_first: bool. Pre-LN when True, post-LN when False.
+        kernel_initializer: initializer of the input projections.
+        output_kernel_initializer: initializer of the projections that write
+            into the residual stream; defaults to `kernel_initializer`.
+    """
+
+    def __init__(
+        self,
+        num_heads,
+        intermediate_dim,
+        dropout=0.0,
+        activation="gelu",
+        layer_norm_epsilon=1e-5,
+        normalize_first=False,
+        kernel_initializer="glorot_uniform",
+        output_kernel_initializer=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(num_heads, int) or num_heads <= 0:
+            raise ValueError(f"`num_heads` must be a positive int, got {num_heads!r}.")
+        if not isinstance(intermediate_dim, int) or intermediate_dim <= 0:
+            raise ValueError(
+                f"`intermediate_dim` must be a positive int, got {intermediate_dim!r}."
+            )
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
+        get_activation(activation)
+        self.num_heads = num_heads
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+        self.activation = activation
+        self.layer_norm_epsilon = layer_norm_epsilon
+        self.normalize_first = normalize_first
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.output_kernel_initializer = keras.initializers.get(
+            output_kernel_initializer or kernel_initializer
+        )
+        self.supports_masking = True
+
+    def _check_width(self, input_shape):
+        dim = input_shape[-1]
+        if dim % self.num_heads != 0:
+            raise ValueError(
+                f"`num_heads`={self.num_heads} must divide the model width {dim}. "
+                "Choose a width that is a multiple of the head count."
+            )
+        return dim
+
+    def _layer_norm(self, name, input_shape):
+        norm = keras.layers.LayerNormalization(
+            epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
+        )
+        norm.build(input_shape)
+        return norm
+
+    def _attention(self, name, cross_attention, query_shape, memory_shape=None):
+        attention = MultiHeadAttention(
+            self.num_heads,
+            dropout=self.dropout,
+            cross_attention=cross_attention,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            output_kernel_initializer=keras.initializers.serialize(
+                self.output_kernel_initializer
+            ),
+            dtype=self.dtype_policy,
+            name=name,
+        )
+        attention.build(query_shape, memory_shape)
+        return attention
+
+    def _build_feedforward(self, input_shape):
+        self.feedforward_layernorm = self._layer_norm("feedforward_layernorm", input_shape)
+        self.feedforward = FeedForward(
+            self.intermediate_dim,
+            activation=self.activation,
+            dropout=self.dropout,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            output_kernel_initializer=keras.initializers.serialize(
+                self.output_kernel_initializer
+            ),
+            dtype=self.dtype_policy,
+            name="feedforward",
+        )
+        self.feedforward.build(input_shape)
+        self.residual_dropout = keras.layers.Dropout(
+            self.dropout, dtype=self.dtype_policy, name="residual_dropout"
+        )
+
+    def _residual(self, x, norm, branch):
+        """Pre-LN `x + branch(norm(x))` or post-LN `norm(x + branch(x))`.
+
+        `branch` returns the branch output, or `(output, cache)`; the cache,
+        if any, is passed through as the second return value.
+        """
+        result = branch(norm(x) if self.normalize_first else x)
+        output, cache = result if isinstance(result, tuple) else (result, None)
+        x = x + output
+        return (x if self.normalize_first else norm(x)), cache
+
+    def _feedforward_residual(self, x, training):
+        x, _ = self._residual(
+            x,
+            self.feedforward_layernorm,
+            lambda h: self.feedforward(h, training=training),
+        )
+        return x
+
+    def compute_output_shape(self, input_shape, *args, **kwargs):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "num_heads": self.num_heads,
+                "intermediate_dim": self.intermediate_dim,
+                "dropout": self.dropout,
+                "activation": self.activation,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "normalize_first": self.normalize_first,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "output_kernel_initializer": keras.initializers.serialize(
+                    self.output_kernel_initializer
+                ),
+            }
+        )
+        return config

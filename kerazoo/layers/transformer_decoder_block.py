@@ -1,0 +1,129 @@
+"""Transformer decoder block: causal self-attention, optional cross-attention, FFN."""
+
+import keras
+from keras import ops
+
+from kerazoo.layers.masks import causal_mask, merge_masks
+from kerazoo.layers.transformer_block import TransformerBlock
+
+
+@keras.saving.register_keras_serializable(package="kerazoo")
+class TransformerDecoderBlock(TransformerBlock):
+    """One decoder block (GPT; the Transformer's decoder with cross-attention).
+
+    Self-attention is causal: position t sees positions <= t only. With
+    `cross_attention=True` a second attention reads the encoder outputs
+    (the memory). See `TransformerBlock` for the other arguments.
+
+    For incremental decoding, pass `self_attention_cache` (a
+    (batch, 2, num_heads, max_length, head_dim) tensor) and
+    `cache_update_index`: the block writes the new keys/values there and
+    returns the updated cache. A `cross_attention_cache` from
+    `self.cross_attention.compute_memory_cache(memory)` saves recomputing
+    the memory's keys/values at every step.
+
+    Args:
+        cross_attention: bool. Add encoder-decoder attention. Defaults to False.
+        **kwargs: see `TransformerBlock`.
+
+    Call arguments:
+        inputs: (batch, T, dim) tensor.
+        memory: (batch, S, memory_dim) encoder outputs, with cross-attention.
+        padding_mask: (batch, T) int32 (or (batch, max_length) with a cache),
+            1 for real tokens.
+        memory_padding_mask: (batch, S) int32, 1 for real memory positions.
+        self_attention_cache: see above.
+        cross_attention_cache: see above.
+        cache_update_index: int or scalar int tensor.
+        training: bool, enables dropout.
+
+    Returns:
+        (batch, T, dim) tensor, or `(outputs, self_attention_cache)` when a
+        self-attention cache is given.
+
+    Example:
+    >>> block = TransformerDecoderBlock(num_heads=4, intermediate_dim=256)
+    >>> block(keras.ops.ones((2, 10, 64))).shape
+    TensorShape([2, 10, 64])
+    """
+
+    def __init__(self, num_heads, intermediate_dim, cross_attention=False, **kwargs):
+        super().__init__(num_heads, intermediate_dim, **kwargs)
+        self.cross_attention_enabled = cross_attention
+
+    def build(self, inputs_shape, memory_shape=None):
+        self._check_width(inputs_shape)
+        self.self_attention_layernorm = self._layer_norm(
+            "self_attention_layernorm", inputs_shape
+        )
+        self.self_attention = self._attention("self_attention", False, inputs_shape)
+        if self.cross_attention_enabled:
+            self.cross_attention_layernorm = self._layer_norm(
+                "cross_attention_layernorm", inputs_shape
+            )
+            self.cross_attention = self._attention(
+                "cross_attention", True, inputs_shape, memory_shape
+            )
+        self._build_feedforward(inputs_shape)
+
+    def call(
+        self,
+        inputs,
+        memory=None,
+        padding_mask=None,
+        memory_padding_mask=None,
+        self_attention_cache=None,
+        cross_attention_cache=None,
+        cache_update_index=None,
+        training=None,
+    ):
+        if self.cross_attention_enabled and memory is None and cross_attention_cache is None:
+            raise ValueError(
+                "This block has cross-attention: pass `memory` (the encoder "
+                "outputs) or a `cross_attention_cache`."
+            )
+        query_length = ops.shape(inputs)[1]
+        if self_attention_cache is None:
+            causal = causal_mask(query_length, query_length)
+        else:
+            cache_length = ops.shape(self_attention_cache)[3]
+            causal = causal_mask(query_length, cache_length, cache_update_index)
+        self_mask = merge_masks(padding_mask, causal=causal)
+
+        def self_attend(h):
+            result = self.self_attention(
+                h,
+                attention_mask=self_mask,
+                cache=self_attention_cache,
+                cache_update_index=cache_update_index,
+                training=training,
+            )
+            if self_attention_cache is None:
+                return self.residual_dropout(result, training=training)
+            return self.residual_dropout(result[0], training=training), result[1]
+
+        x, cache = self._residual(inputs, self.self_attention_layernorm, self_attend)
+
+        if self.cross_attention_enabled:
+            cross_mask = merge_masks(memory_padding_mask)
+
+            def cross_attend(h):
+                result = self.cross_attention(
+                    h,
+                    memory=memory,
+                    attention_mask=cross_mask,
+                    cache=cross_attention_cache,
+                    training=training,
+                )
+                output = result[0] if cross_attention_cache is not None else result
+                return self.residual_dropout(output, training=training)
+
+            x, _ = self._residual(x, self.cross_attention_layernorm, cross_attend)
+
+        x = self._feedforward_residual(x, training)
+        return x if self_attention_cache is None else (x, cache)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"cross_attention": self.cross_attention_enabled})
+        return config
