@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+
+from kerazoo.layers import MultiHeadAttention, causal_mask
+from tests.layers.harness import check_layer
+
+rng = np.random.default_rng(0)
+
+
+def test_self_attention_shared_checks(tmp_path):
+    inputs = {"query": rng.normal(size=(2, 8, 16)).astype("float32")}
+    check_layer(lambda **kw: MultiHeadAttention(4, **kw), inputs, (2, 8, 16), tmp_path=tmp_path)
+
+
+def test_cross_attention_shared_checks(tmp_path):
+    inputs = {
+        "query": rng.normal(size=(2, 8, 16)).astype("float32"),
+        "memory": rng.normal(size=(2, 5, 12)).astype("float32"),
+    }
+    check_layer(
+        lambda **kw: MultiHeadAttention(4, cross_attention=True, **kw),
+        inputs,
+        (2, 8, 16),
+        tmp_path=tmp_path,
+    )
+
+
+def test_matches_a_reference_computation():
+    layer = MultiHeadAttention(2, use_bias=False)
+    x = rng.normal(size=(1, 5, 8)).astype("float32")
+    out = np.asarray(layer(x))
+    qkv = x[0] @ np.asarray(layer.qkv.kernel)
+    q, k, v = np.split(qkv, 3, axis=-1)
+    heads = []
+    for h in range(2):
+        s = slice(4 * h, 4 * h + 4)
+        scores = q[:, s] @ k[:, s].T / 2.0
+        weights = np.exp(scores - scores.max(-1, keepdims=True))
+        weights /= weights.sum(-1, keepdims=True)
+        heads.append(weights @ v[:, s])
+    expected = np.concatenate(heads, -1) @ np.asarray(layer.output_dense.kernel)
+    np.testing.assert_allclose(out[0], expected, atol=1e-5)
+
+
+def test_masked_keys_do_not_matter():
+    layer = MultiHeadAttention(2)
+    x = rng.normal(size=(1, 6, 8)).astype("float32")
+    mask = np.ones((1, 6, 6), "int32")
+    mask[:, :, 4:] = 0
+    changed = x.copy()
+    changed[:, 4:] += 5.0
+    out = np.asarray(layer(x, attention_mask=mask))
+    out_changed = np.asarray(layer(changed, attention_mask=mask))
+    np.testing.assert_allclose(out[:, :4], out_changed[:, :4], atol=1e-5)
+
+
+def test_cached_decoding_equals_full_recompute():
+    layer = MultiHeadAttention(4)
+    x = rng.normal(size=(2, 10, 16)).astype("float32")
+    full = np.asarray(layer(x, attention_mask=causal_mask(10, 10)[None]))
+    cache = np.zeros((2, 2, 4, 10, 4), "float32")
+    # A 3-token prefill, then one token at a time.
+    out, cache = layer(x[:, :3], attention_mask=causal_mask(3, 10)[None], cache=cache, cache_update_index=0)
+    pieces = [np.asarray(out)]
+    for i in range(3, 10):
+        out, cache = layer(
+            x[:, i : i + 1], attention_mask=causal_mask(1, 10, i)[None], cache=cache, cache_update_index=i
+        )
+        pieces.append(np.asarray(out))
+    np.testing.assert_allclose(np.concatenate(pieces, 1), full, atol=1e-5)
+
+
+def test_cross_attention_cache_equals_memory():
+    layer = MultiHeadAttention(2, cross_attention=True)
+    x = rng.normal(size=(2, 4, 8)).astype("float32")
+    memory = rng.normal(size=(2, 6, 8)).astype("float32")
+    direct = np.asarray(layer(x, memory=memory))
+    cache = layer.compute_memory_cache(memory)
+    cached, _ = layer(x, cache=cache)
+    np.testing.assert_allclose(np.asarray(cached), direct, atol=1e-5)
+
+
+def test_dropout_only_in_training():
+    layer = MultiHeadAttention(2, dropout=0.5)
+    x = rng.normal(size=(2, 6, 8)).astype("float32")
+    np.testing.assert_allclose(np.asarray(layer(x)), np.asarray(layer(x)))
+    assert not np.allclose(np.asarray(layer(x, training=True)), np.asarray(layer(x)))
+
+
+def test_heads_must_divide_width():
+    with pytest.raises(ValueError, match="must divide the model width 10"):
+        MultiHeadAttention(4)(np.zeros((1, 3, 10), "float32"))
+
+
+def test_cross_attention_needs_memory():
+    with pytest.raises(ValueError, match="memory"):
+        MultiHeadAttention(2, cross_attention=True)(np.zeros((1, 3, 8), "float32"))

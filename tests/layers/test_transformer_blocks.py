@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+
+from kerazoo.layers import TransformerDecoderBlock, TransformerEncoderBlock
+from tests.layers.harness import check_layer
+
+rng = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("normalize_first", [False, True])
+def test_encoder_shared_checks(tmp_path, normalize_first):
+    inputs = {
+        "inputs": rng.normal(size=(2, 6, 16)).astype("float32"),
+        "padding_mask": np.array([[1] * 6, [1] * 4 + [0] * 2], "int32"),
+    }
+    check_layer(
+        lambda **kw: TransformerEncoderBlock(4, 32, normalize_first=normalize_first, **kw),
+        inputs,
+        (2, 6, 16),
+        tmp_path=tmp_path,
+    )
+
+
+@pytest.mark.parametrize("normalize_first", [False, True])
+def test_decoder_shared_checks(tmp_path, normalize_first):
+    inputs = {"inputs": rng.normal(size=(2, 6, 16)).astype("float32")}
+    check_layer(
+        lambda **kw: TransformerDecoderBlock(4, 32, normalize_first=normalize_first, **kw),
+        inputs,
+        (2, 6, 16),
+        tmp_path=tmp_path,
+    )
+
+
+def test_decoder_with_cross_attention_shared_checks(tmp_path):
+    inputs = {
+        "inputs": rng.normal(size=(2, 6, 16)).astype("float32"),
+        "memory": rng.normal(size=(2, 5, 16)).astype("float32"),
+        "memory_padding_mask": np.array([[1] * 5, [1] * 3 + [0] * 2], "int32"),
+    }
+    check_layer(
+        lambda **kw: TransformerDecoderBlock(4, 32, cross_attention=True, **kw),
+        inputs,
+        (2, 6, 16),
+        tmp_path=tmp_path,
+    )
+
+
+@pytest.mark.parametrize("normalize_first", [False, True])
+def test_decoder_cannot_see_the_future(normalize_first):
+    block = TransformerDecoderBlock(4, 32, normalize_first=normalize_first)
+    x = rng.normal(size=(2, 8, 16)).astype("float32")
+    later_changed = x.copy()
+    later_changed[:, 5:] = rng.normal(size=(2, 3, 16))
+    out, out_changed = np.asarray(block(x)), np.asarray(block(later_changed))
+    np.testing.assert_allclose(out[:, :5], out_changed[:, :5], atol=1e-5)
+    assert not np.allclose(out[:, 5:], out_changed[:, 5:])
+
+
+def test_encoder_padding_does_not_change_real_positions():
+    block = TransformerEncoderBlock(4, 32)
+    x = rng.normal(size=(1, 7, 16)).astype("float32")
+    mask = np.array([[1] * 5 + [0] * 2], "int32")
+    other_padding = x.copy()
+    other_padding[:, 5:] = rng.normal(size=(1, 2, 16))
+    out = np.asarray(block(x, padding_mask=mask))
+    np.testing.assert_allclose(out[:, :5], np.asarray(block(other_padding, padding_mask=mask))[:, :5], atol=1e-5)
+    # The encoder is bidirectional: without padding, later tokens matter.
+    assert not np.allclose(out[:, :5], np.asarray(block(other_padding))[:, :5])
+
+
+def test_cross_attention_padding_hides_memory_positions():
+    block = TransformerDecoderBlock(4, 32, cross_attention=True)
+    x = rng.normal(size=(1, 4, 16)).astype("float32")
+    memory = rng.normal(size=(1, 6, 16)).astype("float32")
+    mask = np.array([[1, 1, 1, 1, 0, 0]], "int32")
+    changed = memory.copy()
+    changed[:, 4:] += 3.0
+    a = np.asarray(block(x, memory=memory, memory_padding_mask=mask))
+    b = np.asarray(block(x, memory=changed, memory_padding_mask=mask))
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("cross_attention", [False, True])
+def test_cached_decoding_equals_full_recompute(cross_attention):
+    block = TransformerDecoderBlock(4, 32, normalize_first=True, cross_attention=cross_attention)
+    x = rng.normal(size=(2, 9, 16)).astype("float32")
+    memory = rng.normal(size=(2, 5, 16)).astype("float32") if cross_attention else None
+    full = np.asarray(block(x, memory=memory))
+    cross_cache = block.cross_attention.compute_memory_cache(memory) if cross_attention else None
+    cache = np.zeros((2, 2, 4, 9, 4), "float32")
+    pieces = []
+    for i in range(9):
+        out, cache = block(
+            x[:, i : i + 1],
+            self_attention_cache=cache,
+            cross_attention_cache=cross_cache,
+            cache_update_index=i,
+        )
+        pieces.append(np.asarray(out))
+    np.testing.assert_allclose(np.concatenate(pieces, 1), full, atol=1e-5)
+
+
+def test_pre_and_post_ln_differ_in_wiring():
+    x = rng.normal(size=(1, 4, 16)).astype("float32")
+    post = TransformerEncoderBlock(4, 32, normalize_first=False)
+    out = np.asarray(post(x))
+    # Post-LN ends with a layer norm: every position has mean 0, variance 1.
+    np.testing.assert_allclose(out.mean(-1), 0, atol=1e-4)
+    np.testing.assert_allclose(out.std(-1), 1, atol=1e-2)
+    pre = TransformerEncoderBlock(4, 32, normalize_first=True)
+    assert not np.allclose(np.asarray(pre(x)).std(-1), 1, atol=1e-2)
+
+
+def test_heads_must_divide_width():
+    with pytest.raises(ValueError, match="must divide the model width 18"):
+        TransformerDecoderBlock(4, 32)(np.zeros((1, 3, 18), "float32"))
