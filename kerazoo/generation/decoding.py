@@ -78,7 +78,8 @@ def decode(
     context = model.max_sequence_length
     token_ids = tf.cast(token_ids, tf.int32)
     prompt_lengths = tf.cast(prompt_lengths, tf.int32)
-    batch = tf.shape(token_ids)[0]
+    # A static batch size, when known, keeps loop shapes fully defined.
+    batch = token_ids.shape[0] or tf.shape(token_ids)[0]
     prompt_width = tf.shape(token_ids)[1]
     buffer = tf.pad(token_ids, [[0, 0], [0, max_new_tokens]], constant_values=pad_token_id)
     total_width = prompt_width + max_new_tokens
