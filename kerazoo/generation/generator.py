@@ -99,7 +99,9 @@ def generator_for(model, jit_compile=True):
     return generators[key]
 
 
-def _stop_ids(tokenizer, stop_tokens):
+def resolve_stop_token_ids(tokenizer, stop_tokens):
+    """Ids of `stop_tokens` (strings of one token each, or ids); by default
+    the tokenizer's end token, if it has one."""
     if stop_tokens is None:
         end = getattr(tokenizer, "end_token_id", None)
         return () if end is None else (end,)
@@ -174,7 +176,7 @@ def generate(
     if not all(isinstance(t, str) for t in texts):
         raise TypeError("`prompts` must be a string or a list of strings.")
     encoded = [tokenizer.encode(t) for t in texts for _ in range(num_return_sequences)]
-    stop_ids = _stop_ids(tokenizer, stop_tokens)
+    stop_ids = resolve_stop_token_ids(tokenizer, stop_tokens)
     outputs = generator_for(model, jit_compile).generate_ids(
         encoded, max_new_tokens, settings, stop_ids
     )

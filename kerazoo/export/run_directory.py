@@ -1,0 +1,90 @@
+"""A run directory: what training leaves behind and what generation and export read.
+
+Layout (everything a later command needs, nothing else):
+
+    RUN_DIR/
+      run.json          family, model config, tokenizer kind, training settings
+      model.keras       the trained model (Keras v3 format)
+      tokenizer/        the tokenizer's files (see `kerazoo.data.save_tokenizer`)
+      checkpoints/      one `.keras` file per epoch (training only)
+      backup/           `BackupAndRestore` state, so a killed run resumes
+      logs/             TensorBoard logs
+      history.json, learning_curve.png, samples.txt
+
+`model.keras`, `run.json` and the tokenizer are written atomically, so a
+reader never finds half a file.
+"""
+
+import json
+import os
+import pathlib
+
+import keras
+
+from kerazoo import __version__
+from kerazoo.data import load_tokenizer, save_tokenizer
+from kerazoo.training.atomic import atomic_path, atomic_write_text
+
+MODEL_FILE = "model.keras"
+RUN_FILE = "run.json"
+TOKENIZER_DIR = "tokenizer"
+
+
+def save_run(run_dir, model, tokenizer, metadata=None):
+    """Write the model, its tokenizer and `run.json` into `run_dir`.
+
+    Args:
+        run_dir: str or path; created if missing.
+        model: a kerazoo `keras.Model` (e.g. `kerazoo.models.GPT`).
+        tokenizer: the kerazoo tokenizer the model was trained with.
+        metadata: dict of JSON-serializable facts to keep (preset, data,
+            training settings).
+    """
+    run_dir = pathlib.Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_tokenizer(tokenizer, run_dir / TOKENIZER_DIR)
+    with atomic_path(run_dir / MODEL_FILE) as temporary:
+        model.save(temporary)
+    record = {
+        "kerazoo_version": __version__,
+        "model_class": type(model).__name__,
+        "model_config": model.get_config(),
+        **(metadata or {}),
+    }
+    atomic_write_text(run_dir / RUN_FILE, json.dumps(record, indent=2, default=str) + "\n")
+
+
+def load_run(run_dir):
+    """Load what `save_run` wrote.
+
+    Args:
+        run_dir: str or path of a run directory.
+
+    Returns:
+        `(model, tokenizer, metadata)`.
+
+    Raises:
+        ValueError: if `run_dir` is not a run directory (names what is missing).
+    """
+    run_dir = pathlib.Path(run_dir)
+    if not run_dir.is_dir():
+        raise ValueError(
+            f"Run directory {os.fspath(run_dir)!r} does not exist. Pass the "
+            "folder `kerazoo train` wrote (e.g. runs/gpt-nano)."
+        )
+    missing = [
+        name for name in (MODEL_FILE, RUN_FILE, TOKENIZER_DIR) if not (run_dir / name).exists()
+    ]
+    if missing:
+        raise ValueError(
+            f"{os.fspath(run_dir)!r} is not a complete run directory: missing "
+            f"{missing}. Train into it with `kerazoo train` (or `kerazoo convert`) "
+            "first; a run that was interrupted resumes from its backup."
+        )
+    # Importing the models registers their classes for deserialization.
+    import kerazoo.models  # noqa: F401
+
+    model = keras.saving.load_model(run_dir / MODEL_FILE)
+    tokenizer = load_tokenizer(run_dir / TOKENIZER_DIR)
+    metadata = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    return model, tokenizer, metadata
