@@ -18,7 +18,9 @@ class _PoisonOnToken(keras.layers.Layer):
 
     def call(self, token_ids, logits):
         poisoned = keras.ops.any(keras.ops.equal(token_ids, self.token_id))
-        return keras.ops.where(poisoned, logits * np.nan, logits)
+        # Added rather than selected with `where(poisoned, logits * nan, ...)`,
+        # whose gradient is NaN even when the clean branch is taken.
+        return logits + keras.ops.where(poisoned, np.nan, 0.0)
 
 
 def build_tiny_lm(poison_token_id=None, width=16):
