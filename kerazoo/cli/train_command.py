@@ -34,7 +34,8 @@ def add_parser(commands):
     parser.add_argument("--batch-size", type=int, default=12, help="global batch size")
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="peak learning rate")
     parser.add_argument("--min-learning-rate", type=float, default=1e-4)
-    parser.add_argument("--warmup-steps", type=int, default=100)
+    parser.add_argument("--warmup-steps", type=int, default=None,
+                        help="linear warmup steps (default: 5%% of --steps, 100 for 2000)")
     parser.add_argument("--weight-decay", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--no-xla", dest="jit_compile", action="store_false",
@@ -70,7 +71,8 @@ def run(args):
 
     from kerazoo.data import causal_lm_datasets_from_token_ids, load_documents, tokenize_documents
     from kerazoo.models import build, resolve_config
-    from kerazoo.training import TrainConfig, train
+    from kerazoo.training.config import TrainConfig
+    from kerazoo.training.fit import train
 
     preset = args.preset or "gpt-nano"
     model_config = resolve_config(args.family, preset)
@@ -79,7 +81,7 @@ def run(args):
         epochs=args.epochs,
         peak_learning_rate=args.learning_rate,
         min_learning_rate=args.min_learning_rate,
-        warmup_steps=args.warmup_steps,
+        warmup_steps=args.steps // 20 if args.warmup_steps is None else args.warmup_steps,
         weight_decay=args.weight_decay,
         jit_compile=args.jit_compile,
     )
@@ -120,7 +122,7 @@ def run(args):
             "wall_seconds": round(seconds, 1),
         },
     )
-    validation = history.get("val_loss") or [float("nan")]
+    validation = history["epochs"].get("val_loss") or [float("nan")]
     print(f"kerazoo: done in {seconds:.0f} s; final validation loss {validation[-1]:.4f}")
     if args.sample_tokens > 0:
         _print_sample(model, tokenizer, run_dir, args.sample_tokens, args.seed)

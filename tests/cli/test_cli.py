@@ -1,0 +1,87 @@
+import json
+import math
+import pathlib
+
+import pytest
+import tensorflow as tf
+
+from kerazoo.cli.main import main
+
+CORPUS = pathlib.Path(__file__).resolve().parents[2] / "data" / "tinyshakespeare.txt"
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A gpt-nano run of 40 steps on the first 60k characters of Tiny Shakespeare."""
+    folder = tmp_path_factory.mktemp("cli")
+    corpus = folder / "corpus.txt"
+    corpus.write_text(CORPUS.read_text(encoding="utf-8")[:60_000], encoding="utf-8")
+    run_dir = folder / "run"
+    code = main(["train", "gpt", "--data", str(corpus), "--steps", "40", "--epochs", "2",
+                 "--batch-size", "8", "--warmup-steps", "5", "--out", str(run_dir),
+                 "--sample-tokens", "20"])
+    assert code == 0
+    return run_dir
+
+
+def test_training_smoke_loss_falls_from_chance(trained_run):
+    history = json.loads((trained_run / "history.json").read_text())
+    vocabulary = len((trained_run / "tokenizer" / "vocabulary.txt").read_text(encoding="utf-8").splitlines())
+    chance = math.log(vocabulary)
+    first_loss = history["steps"]["loss"][0]
+    assert abs(first_loss - chance) < 0.3
+    assert history["epochs"]["val_loss"][-1] < chance - 0.9
+    for name in ("model.keras", "run.json", "samples.txt", "learning_curve.png", "checkpoints", "logs"):
+        assert (trained_run / name).exists(), name
+    assert (trained_run / "samples.txt").read_text().startswith("ROMEO:")
+
+
+def test_generate_prints_text_and_is_reproducible(trained_run, capsys):
+    args = ["generate", str(trained_run), "--prompt", "ROMEO:", "--max-new-tokens", "30",
+            "--top-p", "0.9", "--seed", "4"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    assert first.startswith("ROMEO:") and len(first.rstrip("\n")) == len("ROMEO:") + 30
+
+
+def test_export_writes_a_servable_saved_model(trained_run, tmp_path):
+    out = tmp_path / "served"
+    assert main(["export", str(trained_run), "--out", str(out), "--max-new-tokens", "10"]) == 0
+    served = tf.saved_model.load(str(out))
+    text = served.signatures["serving_default"](prompts=tf.constant(["ROMEO:"]))["text"]
+    assert text.numpy()[0].decode().startswith("ROMEO:")
+
+
+def test_list_prints_the_presets(capsys):
+    assert main(["list"]) == 0
+    assert "gpt-nano (default)" in capsys.readouterr().out
+
+
+def bad(argv, capsys, match):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert match in err, err
+    assert "Traceback" not in err
+
+
+def test_bad_training_input_is_one_clear_line_and_no_run_dir(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    base = ["train", "gpt", "--out", str(run_dir), "--steps", "10", "--epochs", "1"]
+    bad([*base, "--data", str(tmp_path / "missing.txt")], capsys, "missing.txt")
+    (tmp_path / "empty.txt").write_text("")
+    bad([*base, "--data", str(tmp_path / "empty.txt")], capsys, "empty")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 ol\xe9\n".encode("latin-1") * 100)
+    bad([*base, "--data", str(tmp_path / "latin1.txt")], capsys, "UTF-8")
+    bad([*base, "--data", str(CORPUS), "--preset", "gpt-huge"], capsys, "Unknown preset 'gpt-huge'")
+    bad(["train", "gpt", "--out", str(run_dir), "--steps", "10", "--epochs", "3"], capsys, "epochs")
+    assert not run_dir.exists()
+
+
+def test_bad_generation_input(trained_run, tmp_path, capsys):
+    bad(["generate", str(trained_run), "--prompt", "ROMEO:", "--max-new-tokens", "0"], capsys,
+        "max_new_tokens")
+    bad(["generate", str(trained_run), "--prompt", "ROMEO \u2603"], capsys, "outside the tokenizer's vocabulary")
+    bad(["generate", str(trained_run), "--prompt", "a" * 65], capsys, "context of 64")
+    bad(["generate", str(tmp_path / "nowhere"), "--prompt", "a"], capsys, "does not exist")
