@@ -1,1 +1,44 @@
-"""kerazoo.training."""
+"""Training causal language models: schedule, optimizer, loss, callbacks, `train`.
+
+`train(model, train_ds, validation_ds, run_dir, TrainConfig(steps=...))` is
+the whole loop: AdamW (`build_optimizer`) on a warmup-cosine schedule
+(`warmup_cosine_schedule`), token-mean cross-entropy and perplexity
+(`compile_causal_lm`), and `default_callbacks`, which make the run folder
+resumable after a kill and inspectable (checkpoints, `history.json`,
+`learning_curve.png`, TensorBoard logs). `atomic_path` and
+`atomic_write_text` write any file so that readers never see half of it.
+"""
+
+from kerazoo.training.atomic import atomic_path, atomic_write_text
+from kerazoo.training.callbacks import default_callbacks
+from kerazoo.training.checkpoint import AtomicModelCheckpoint, latest_checkpoint
+from kerazoo.training.compiling import compile_causal_lm
+from kerazoo.training.config import TrainConfig
+from kerazoo.training.fit import train
+from kerazoo.training.learning_curve import LearningCurvePlot, plot_learning_curve
+from kerazoo.training.losses import causal_lm_loss
+from kerazoo.training.metrics import perplexity
+from kerazoo.training.nan_guard import NanGuard
+from kerazoo.training.optimizers import build_optimizer
+from kerazoo.training.run_history import RunHistory, read_history
+from kerazoo.training.schedules import warmup_cosine_schedule
+
+__all__ = [
+    "AtomicModelCheckpoint",
+    "LearningCurvePlot",
+    "NanGuard",
+    "RunHistory",
+    "TrainConfig",
+    "atomic_path",
+    "atomic_write_text",
+    "build_optimizer",
+    "causal_lm_loss",
+    "compile_causal_lm",
+    "default_callbacks",
+    "latest_checkpoint",
+    "perplexity",
+    "plot_learning_curve",
+    "read_history",
+    "train",
+    "warmup_cosine_schedule",
+]

@@ -26,7 +26,7 @@ import shutil
 import uuid
 from typing import Iterator
 
-from kerazoo.training.checks import check_path
+from kerazoo.training.checks import check_path, check_type
 
 
 @contextlib.contextmanager
@@ -84,8 +84,7 @@ def atomic_write_text(
     Raises:
         TypeError: If `text` is not a string.
     """
-    if not isinstance(text, str):
-        raise TypeError(f"`text` must be a str, got {type(text).__name__}.")
+    check_type("text", text, str, "a str")
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding=encoding)
 

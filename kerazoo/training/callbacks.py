@@ -35,11 +35,11 @@ def default_callbacks(
       calling `fit` again with the same `run_dir` after a crash resumes at
       the epoch after that one.
 
-    `NanGuard` comes first, so a non-finite loss stops the run before
-    anything else acts on the epoch. `BackupAndRestore` comes last: if the
-    process dies between callbacks, the backup is older than the history and
-    checkpoints, and the resumed run redoes (and rewrites) that epoch instead
-    of skipping a record.
+    `NanGuard` (first) stops the run at a non-finite loss; the checkpoint
+    callback then skips that epoch, so the newest checkpoint stays a good one.
+    `BackupAndRestore` comes last: if the process dies between callbacks, the
+    backup is older than the history and checkpoints, and the resumed run
+    redoes (and rewrites) that epoch instead of leaving a gap in the record.
 
     Args:
         run_dir: The run folder.

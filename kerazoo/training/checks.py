@@ -87,3 +87,22 @@ def check_path(name: str, value) -> pathlib.Path:
             f"of type {type(value).__name__}."
         )
     return pathlib.Path(value)
+
+
+def check_type(name: str, value, expected: type | tuple, allowed: str) -> None:
+    """Checks that `value` is an instance of `expected`.
+
+    Args:
+        name: Argument name, for the message.
+        value: The value received.
+        expected: A type or tuple of types, as for `isinstance`.
+        allowed: What is allowed, in words: `"a keras.Model"`.
+
+    Raises:
+        TypeError: If `value` is not an instance of `expected`.
+    """
+    if not isinstance(value, expected):
+        raise TypeError(
+            f"`{name}` must be {allowed}, got {value!r} "
+            f"of type {type(value).__name__}."
+        )

@@ -2,7 +2,7 @@
 
 import keras
 
-from kerazoo.training.checks import check_int
+from kerazoo.training.checks import check_int, check_type
 from kerazoo.training.losses import causal_lm_loss
 from kerazoo.training.metrics import perplexity
 
@@ -32,17 +32,11 @@ def compile_causal_lm(
         TypeError: If `model`, `optimizer` or `jit_compile` has the wrong type.
         ValueError: If `steps_per_execution` < 1.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a keras.Model, got {type(model).__name__}."
-        )
-    if not isinstance(optimizer, keras.optimizers.Optimizer):
-        raise TypeError(
-            "`optimizer` must be a keras.optimizers.Optimizer, got "
-            f"{type(optimizer).__name__}."
-        )
-    if not isinstance(jit_compile, bool):
-        raise TypeError(f"`jit_compile` must be a bool, got {jit_compile!r}.")
+    check_type("model", model, keras.Model, "a keras.Model")
+    check_type(
+        "optimizer", optimizer, keras.optimizers.Optimizer, "a keras optimizer"
+    )
+    check_type("jit_compile", jit_compile, bool, "a bool")
     check_int("steps_per_execution", steps_per_execution, low=1)
     model.compile(
         optimizer=optimizer,

@@ -4,7 +4,7 @@ import dataclasses
 
 import keras
 
-from kerazoo.training.checks import check_int, check_real
+from kerazoo.training.checks import check_int, check_real, check_type
 from kerazoo.training.schedules import warmup_cosine_schedule
 
 
@@ -63,8 +63,7 @@ class TrainConfig:
             check_real(
                 "global_clipnorm", self.global_clipnorm, low=0.0, low_inclusive=False
             )
-        if not isinstance(self.jit_compile, bool):
-            raise TypeError(f"`jit_compile` must be a bool, got {self.jit_compile!r}.")
+        check_type("jit_compile", self.jit_compile, bool, "a bool")
         check_int("steps_per_execution", self.steps_per_execution, low=1)
         if self.steps_per_epoch % self.steps_per_execution:
             raise ValueError(

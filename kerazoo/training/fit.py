@@ -7,7 +7,7 @@ import keras
 import tensorflow as tf
 
 from kerazoo.training.callbacks import default_callbacks
-from kerazoo.training.checks import check_path
+from kerazoo.training.checks import check_path, check_type
 from kerazoo.training.compiling import compile_causal_lm
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.nan_guard import NanGuard
@@ -66,24 +66,14 @@ def train(
         FloatingPointError: If the training loss stopped being finite. The
             message names the optimizer step and the last good checkpoint.
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a keras.Model, got {type(model).__name__}."
-        )
+    check_type("model", model, keras.Model, "a keras.Model")
     _check_dataset("train_ds", train_ds)
     if validation_ds is not None:
         _check_dataset("validation_ds", validation_ds)
     run_dir = check_path("run_dir", run_dir)
-    if not isinstance(config, TrainConfig):
-        raise TypeError(
-            f"`config` must be a TrainConfig, got {type(config).__name__}."
-        )
+    check_type("config", config, TrainConfig, "a TrainConfig")
     for callback in callbacks:
-        if not isinstance(callback, keras.callbacks.Callback):
-            raise TypeError(
-                "`callbacks` must hold keras.callbacks.Callback instances, got "
-                f"{type(callback).__name__}."
-            )
+        check_type("callbacks", callback, keras.callbacks.Callback, "keras callbacks")
 
     with _strategy_of(model).scope():
         optimizer = build_optimizer(
@@ -142,10 +132,7 @@ def _strategy_of(model: keras.Model) -> tf.distribute.Strategy:
 
 
 def _check_dataset(name: str, dataset) -> None:
-    if not isinstance(dataset, tf.data.Dataset):
-        raise TypeError(
-            f"`{name}` must be a tf.data.Dataset, got {type(dataset).__name__}."
-        )
+    check_type(name, dataset, tf.data.Dataset, "a tf.data.Dataset")
     spec = dataset.element_spec
     if not (
         isinstance(spec, tuple)

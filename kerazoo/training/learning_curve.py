@@ -8,7 +8,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kerazoo.training.atomic import atomic_path
-from kerazoo.training.checks import check_path
+from kerazoo.training.checks import check_path, check_type
 from kerazoo.training.run_history import RunHistory
 
 
@@ -19,7 +19,7 @@ def plot_learning_curve(history: dict, path: str | os.PathLike) -> None:
     marked in the middle of its epoch and its validation loss at its end. The
     file is written atomically. The figure is drawn on matplotlib's Agg canvas
     directly, without `pyplot`, so it neither needs a display nor changes the
-    backend of an interactive session.
+    backend of a notebook or an interactive shell.
 
     Args:
         history: A run history in the layout of `run_history.empty_history`.
@@ -75,11 +75,7 @@ class LearningCurvePlot(keras.callbacks.Callback):
 
     def __init__(self, run_history: RunHistory, path: str | os.PathLike):
         super().__init__()
-        if not isinstance(run_history, RunHistory):
-            raise TypeError(
-                "`run_history` must be a RunHistory callback, got "
-                f"{type(run_history).__name__}."
-            )
+        check_type("run_history", run_history, RunHistory, "a RunHistory callback")
         self.run_history = run_history
         self.path = check_path("path", path)
 

@@ -4,7 +4,7 @@ import numbers
 
 import keras
 
-from kerazoo.training.checks import check_real
+from kerazoo.training.checks import check_real, check_type
 
 # Keras' `Embedding` and its keras-hub subclasses, and keras-hub's
 # `PositionEmbedding`, all call their table "embeddings"; kerazoo layers follow
@@ -67,22 +67,18 @@ def build_optimizer(
     >>> [v.name for v in model.trainable_variables if decays(v)]
     ['kernel']
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a keras.Model, got {type(model).__name__}."
-        )
+    check_type("model", model, keras.Model, "a keras.Model")
     if not model.built or not model.trainable_variables:
         raise ValueError(
             f"`model` {model.name!r} must be built before its optimizer: call "
             "it on a batch of token ids or call `model.build(input_shape)`."
         )
-    if not isinstance(
-        learning_rate, (numbers.Real, keras.optimizers.schedules.LearningRateSchedule)
-    ):
-        raise TypeError(
-            "`learning_rate` must be a float or a keras LearningRateSchedule, "
-            f"got {learning_rate!r}."
-        )
+    check_type(
+        "learning_rate",
+        learning_rate,
+        (numbers.Real, keras.optimizers.schedules.LearningRateSchedule),
+        "a float or a keras LearningRateSchedule",
+    )
     if isinstance(learning_rate, numbers.Real):
         check_real("learning_rate", learning_rate, low=0.0, low_inclusive=False)
     check_real("weight_decay", weight_decay, low=0.0)
