@@ -4,22 +4,38 @@ Tokenizers share one interface (keras-hub's `Tokenizer` plus `end_token_id`,
 `encode` and `decode`): `CharTokenizer`, `WordPieceTokenizer` (trained with
 `train_word_piece`) and `BytePairTokenizer` (GPT-2's, from
 `load_byte_pair_tokenizer`). `save_tokenizer`/`load_tokenizer` store any of
-them in a folder.
+them in a folder. `causal_lm_datasets` turns a corpus into next-token
+prediction datasets.
 """
 
 from kerazoo.data.byte_pair import BytePairTokenizer, load_byte_pair_tokenizer
+from kerazoo.data.causal_lm import (
+    CausalLMDatasets,
+    causal_lm_datasets,
+    causal_lm_datasets_from_token_ids,
+    split_token_ids,
+)
 from kerazoo.data.char_tokenizer import CharTokenizer
+from kerazoo.data.corpus import load_documents, tokenize_documents
 from kerazoo.data.text_files import read_text_file
+from kerazoo.data.tfds_text import read_tfds_documents
 from kerazoo.data.tokenizer_io import load_tokenizer, save_tokenizer
 from kerazoo.data.word_piece import WordPieceTokenizer, train_word_piece
 
 __all__ = [
     "BytePairTokenizer",
+    "CausalLMDatasets",
     "CharTokenizer",
     "WordPieceTokenizer",
+    "causal_lm_datasets",
+    "causal_lm_datasets_from_token_ids",
     "load_byte_pair_tokenizer",
+    "load_documents",
     "load_tokenizer",
     "read_text_file",
+    "read_tfds_documents",
     "save_tokenizer",
+    "split_token_ids",
+    "tokenize_documents",
     "train_word_piece",
 ]
