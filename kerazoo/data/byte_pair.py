@@ -28,6 +28,14 @@ class BytePairTokenizer(TextCodecMixin, keras_hub.tokenizers.BytePairTokenizer):
             (None without one).
         **kwargs: keras-hub `BytePairTokenizer` arguments
             (`sequence_length`, `add_prefix_space`, ...).
+
+    Example:
+    >>> vocabulary = {"<|endoftext|>": 0, "a": 1, "b": 2, "ab": 3}
+    >>> tokenizer = BytePairTokenizer(vocabulary, ["a b"], end_token="<|endoftext|>")
+    >>> tokenizer.encode("abba<|endoftext|>")
+    [3, 2, 1, 0]
+    >>> tokenizer.end_token_id
+    0
     """
 
     def __init__(self, vocabulary=None, merges=None, end_token=None, **kwargs):
