@@ -130,7 +130,7 @@ def run(args):
 
 def _print_sample(model, tokenizer, run_dir, new_tokens, seed):
     from kerazoo.generation import generate
-    from kerazoo.training.atomic import atomic_write_text
+    from kerazoo.utils.atomic import atomic_write_text
 
     try:
         tokenizer.encode(SAMPLE_PROMPT)

@@ -20,7 +20,7 @@ import keras
 import keras_hub
 import tensorflow as tf
 
-from kerazoo.data.atomic_file import write_text_atomically
+from kerazoo.utils.atomic import atomic_write_text
 from kerazoo.data.text_codec import TextCodecMixin
 from kerazoo.data.text_files import read_text_lines
 
@@ -108,7 +108,7 @@ class CharTokenizer(TextCodecMixin, keras_hub.tokenizers.Tokenizer):
     def save_vocabulary(self, path):
         """Writes the vocabulary file (format: module doc), atomically."""
         lines = [json.dumps(char, ensure_ascii=False)[1:-1] for char in self._vocabulary]
-        write_text_atomically(path, "".join(line + "\n" for line in lines))
+        atomic_write_text(path, "".join(line + "\n" for line in lines))
 
     def get_vocabulary(self):
         """The vocabulary, a list of one-character strings in id order."""

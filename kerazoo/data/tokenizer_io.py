@@ -22,7 +22,7 @@ import pathlib
 
 import keras_hub
 
-from kerazoo.data.atomic_file import write_text_atomically
+from kerazoo.utils.atomic import atomic_write_text
 from kerazoo.data.byte_pair import BytePairTokenizer, read_byte_pair_vocabulary, read_merges
 from kerazoo.data.char_tokenizer import CharTokenizer, read_char_vocabulary
 from kerazoo.data.text_files import read_text_file, read_text_lines
@@ -63,7 +63,7 @@ def save_tokenizer(tokenizer, directory):
         "files": files,
         "config": config,
     }
-    write_text_atomically(directory / TOKENIZER_FILE, json.dumps(manifest, indent=2) + "\n")
+    atomic_write_text(directory / TOKENIZER_FILE, json.dumps(manifest, indent=2) + "\n")
 
 
 def load_tokenizer(directory):
@@ -149,15 +149,15 @@ def _write_char(tokenizer, directory):
 
 def _write_word_piece(tokenizer, directory):
     lines = "".join(token + "\n" for token in tokenizer.get_vocabulary())
-    write_text_atomically(directory / "vocabulary.txt", lines)
+    atomic_write_text(directory / "vocabulary.txt", lines)
     return {"vocabulary": "vocabulary.txt"}
 
 
 def _write_byte_pair(tokenizer, directory):
     vocabulary = json.dumps(dict(tokenizer.vocabulary), ensure_ascii=False)
-    write_text_atomically(directory / "vocab.json", vocabulary + "\n")
+    atomic_write_text(directory / "vocab.json", vocabulary + "\n")
     merges = "".join(merge + "\n" for merge in tokenizer.merges)
-    write_text_atomically(directory / "merges.txt", merges)
+    atomic_write_text(directory / "merges.txt", merges)
     return {"vocabulary": "vocab.json", "merges": "merges.txt"}
 
 

@@ -23,7 +23,7 @@ import keras
 
 from kerazoo import __version__
 from kerazoo.data import load_tokenizer, save_tokenizer
-from kerazoo.training.atomic import atomic_path, atomic_write_text
+from kerazoo.utils.atomic import atomic_path, atomic_write_text
 
 MODEL_FILE = "model.keras"
 RUN_FILE = "run.json"

@@ -27,7 +27,7 @@ import tensorflow as tf
 from kerazoo.generation.decoding import decode
 from kerazoo.generation.generator import resolve_stop_token_ids
 from kerazoo.generation.sampling import SamplingSettings
-from kerazoo.training.atomic import atomic_path
+from kerazoo.utils.atomic import atomic_path
 
 
 def _text_generation_function(model, tokenizer, max_new_tokens, settings, stop_ids):

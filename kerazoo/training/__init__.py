@@ -9,7 +9,7 @@ resumable after a kill and inspectable (checkpoints, `history.json`,
 `atomic_write_text` write any file so that readers never see half of it.
 """
 
-from kerazoo.training.atomic import atomic_path, atomic_write_text
+from kerazoo.utils.atomic import atomic_path, atomic_write_text
 from kerazoo.training.callbacks import default_callbacks
 from kerazoo.training.checkpoint import AtomicModelCheckpoint, latest_checkpoint
 from kerazoo.training.compiling import compile_causal_lm

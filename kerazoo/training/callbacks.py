@@ -6,7 +6,7 @@ import os
 import keras
 
 from kerazoo.training.checkpoint import AtomicModelCheckpoint
-from kerazoo.training.checks import check_path
+from kerazoo.utils.checks import check_path
 from kerazoo.training.learning_curve import LearningCurvePlot
 from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.run_history import RunHistory

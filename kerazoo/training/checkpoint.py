@@ -7,8 +7,8 @@ import re
 
 import keras
 
-from kerazoo.training.atomic import atomic_path
-from kerazoo.training.checks import check_int, check_path
+from kerazoo.utils.atomic import atomic_path
+from kerazoo.utils.checks import check_int, check_path
 
 CHECKPOINT_PATTERN = re.compile(r"epoch-(\d+)\.keras")
 

@@ -2,7 +2,7 @@
 
 import keras
 
-from kerazoo.training.checks import check_int, check_type
+from kerazoo.utils.checks import check_int, check_type
 from kerazoo.training.losses import causal_lm_loss
 from kerazoo.training.metrics import perplexity
 

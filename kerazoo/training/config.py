@@ -4,7 +4,7 @@ import dataclasses
 
 import keras
 
-from kerazoo.training.checks import check_int, check_real, check_type
+from kerazoo.utils.checks import check_int, check_real, check_type
 from kerazoo.training.schedules import warmup_cosine_schedule
 
 

@@ -7,7 +7,7 @@ import keras
 import tensorflow as tf
 
 from kerazoo.training.callbacks import default_callbacks
-from kerazoo.training.checks import check_path, check_type
+from kerazoo.utils.checks import check_path, check_type
 from kerazoo.training.compiling import compile_causal_lm
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.nan_guard import NanGuard

@@ -7,8 +7,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from kerazoo.training.atomic import atomic_path
-from kerazoo.training.checks import check_path, check_type
+from kerazoo.utils.atomic import atomic_path
+from kerazoo.utils.checks import check_path, check_type
 from kerazoo.training.run_history import RunHistory
 
 

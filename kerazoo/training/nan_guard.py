@@ -7,7 +7,7 @@ import sys
 import keras
 
 from kerazoo.training.checkpoint import latest_checkpoint
-from kerazoo.training.checks import check_path
+from kerazoo.utils.checks import check_path
 
 
 class NanGuard(keras.callbacks.Callback):

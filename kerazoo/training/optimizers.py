@@ -4,7 +4,7 @@ import numbers
 
 import keras
 
-from kerazoo.training.checks import check_real, check_type
+from kerazoo.utils.checks import check_real, check_type
 
 # Keras' `Embedding` and its keras-hub subclasses, and keras-hub's
 # `PositionEmbedding`, all call their table "embeddings"; kerazoo layers follow

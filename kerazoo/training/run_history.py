@@ -7,8 +7,8 @@ import pathlib
 
 import keras
 
-from kerazoo.training.atomic import atomic_write_text
-from kerazoo.training.checks import check_path
+from kerazoo.utils.atomic import atomic_write_text
+from kerazoo.utils.checks import check_path
 
 
 def empty_history() -> dict:

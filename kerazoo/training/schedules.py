@@ -2,7 +2,7 @@
 
 import keras
 
-from kerazoo.training.checks import check_int, check_real
+from kerazoo.utils.checks import check_int, check_real
 
 
 def warmup_cosine_schedule(

@@ -26,7 +26,7 @@ import shutil
 import uuid
 from typing import Iterator
 
-from kerazoo.training.checks import check_path, check_type
+from kerazoo.utils.checks import check_path, check_type
 
 
 @contextlib.contextmanager
@@ -86,7 +86,8 @@ def atomic_write_text(
     """
     check_type("text", text, str, "a str")
     with atomic_path(path) as temporary:
-        temporary.write_text(text, encoding=encoding)
+        # newline="" writes "\n" as is on every platform.
+        temporary.write_text(text, encoding=encoding, newline="")
 
 
 def _flush_to_disk(path: pathlib.Path) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from kerazoo.training.atomic import atomic_path, atomic_write_text
+from kerazoo.utils.atomic import atomic_path, atomic_write_text
 
 
 def test_text_is_written_and_replaces_the_old_file(tmp_path):

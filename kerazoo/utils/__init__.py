@@ -1,0 +1,1 @@
+"""Cross-cutting helpers every subpackage may use: atomic writes, argument checks."""
