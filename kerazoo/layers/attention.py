@@ -5,6 +5,8 @@ import math
 import keras
 from keras import ops
 
+from kerazoo.utils.checks import check_int, check_real
+
 # Scores are float32 under mixed precision, so a large finite value is safe.
 _MASKED_SCORE = -1e9
 
@@ -73,12 +75,8 @@ class MultiHeadAttention(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(num_heads, int) or num_heads <= 0:
-            raise ValueError(f"`num_heads` must be a positive int, got {num_heads!r}.")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
-        self.num_heads = num_heads
-        self.dropout = dropout
+        self.num_heads = check_int("num_heads", num_heads, low=1)
+        self.dropout = check_real("dropout", dropout, low=0.0, high=1.0)
         self.use_bias = use_bias
         self.cross_attention = cross_attention
         self.kernel_initializer = keras.initializers.get(kernel_initializer)

@@ -3,6 +3,7 @@
 import keras
 
 from kerazoo.layers.activations import get_activation
+from kerazoo.utils.checks import check_int, check_real
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -45,16 +46,10 @@ class FeedForward(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(intermediate_dim, int) or intermediate_dim <= 0:
-            raise ValueError(
-                f"`intermediate_dim` must be a positive int, got {intermediate_dim!r}."
-            )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
         get_activation(activation)
-        self.intermediate_dim = intermediate_dim
+        self.intermediate_dim = check_int("intermediate_dim", intermediate_dim, low=1)
         self.activation = activation
-        self.dropout = dropout
+        self.dropout = check_real("dropout", dropout, low=0.0, high=1.0)
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.output_kernel_initializer = keras.initializers.get(

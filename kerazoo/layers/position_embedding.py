@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerazoo.utils.checks import check_int
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class PositionEmbedding(keras.layers.Layer):
@@ -30,12 +32,7 @@ class PositionEmbedding(keras.layers.Layer):
 
     def __init__(self, sequence_length, initializer=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(sequence_length, int) or sequence_length <= 0:
-            raise ValueError(
-                "`sequence_length` must be a positive int, got "
-                f"{sequence_length!r}."
-            )
-        self.sequence_length = sequence_length
+        self.sequence_length = check_int("sequence_length", sequence_length, low=1)
         self.initializer = keras.initializers.get(
             initializer or keras.initializers.RandomNormal(stddev=0.02)
         )

@@ -6,6 +6,7 @@ from keras import ops
 
 from kerazoo.layers.position_embedding import PositionEmbedding
 from kerazoo.layers.position_encoding import SinusoidalPositionEncoding
+from kerazoo.utils.checks import check_int
 
 POSITION_KINDS = ("learned", "sinusoidal")
 
@@ -57,13 +58,9 @@ class TokenAndPositionEmbedding(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for name, value in (
-            ("vocabulary_size", vocabulary_size),
-            ("sequence_length", sequence_length),
-            ("embedding_dim", embedding_dim),
-        ):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be a positive int, got {value!r}.")
+        check_int("vocabulary_size", vocabulary_size, low=1)
+        check_int("sequence_length", sequence_length, low=1)
+        check_int("embedding_dim", embedding_dim, low=1)
         if position not in POSITION_KINDS:
             raise ValueError(
                 f"`position` must be one of {POSITION_KINDS}, got {position!r}."

@@ -5,6 +5,7 @@ import keras
 from kerazoo.layers.activations import get_activation
 from kerazoo.layers.attention import MultiHeadAttention
 from kerazoo.layers.feed_forward import FeedForward
+from kerazoo.utils.checks import check_int, check_real
 
 
 class TransformerBlock(keras.layers.Layer):
@@ -41,18 +42,10 @@ class TransformerBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not isinstance(num_heads, int) or num_heads <= 0:
-            raise ValueError(f"`num_heads` must be a positive int, got {num_heads!r}.")
-        if not isinstance(intermediate_dim, int) or intermediate_dim <= 0:
-            raise ValueError(
-                f"`intermediate_dim` must be a positive int, got {intermediate_dim!r}."
-            )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"`dropout` must be in [0, 1), got {dropout!r}.")
         get_activation(activation)
-        self.num_heads = num_heads
-        self.intermediate_dim = intermediate_dim
-        self.dropout = dropout
+        self.num_heads = check_int("num_heads", num_heads, low=1)
+        self.intermediate_dim = check_int("intermediate_dim", intermediate_dim, low=1)
+        self.dropout = check_real("dropout", dropout, low=0.0, high=1.0)
         self.activation = activation
         self.layer_norm_epsilon = layer_norm_epsilon
         self.normalize_first = normalize_first

@@ -8,6 +8,7 @@ from keras import ops
 
 from kerazoo.layers import TokenAndPositionEmbedding, TransformerDecoderBlock
 from kerazoo.models.registry import Family, register_family
+from kerazoo.utils.checks import check_int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,8 +91,7 @@ class GPT(keras.Model):
         activation="gelu_approximate",
         **kwargs,
     ):
-        if not isinstance(num_layers, int) or num_layers <= 0:
-            raise ValueError(f"`num_layers` must be a positive int, got {num_layers!r}.")
+        check_int("num_layers", num_layers, low=1)
         if hidden_dim % num_heads != 0:
             raise ValueError(
                 f"`num_heads`={num_heads} must divide `hidden_dim`={hidden_dim}. "
