@@ -24,6 +24,8 @@ class TransformerBlock(keras.layers.Layer):
         activation: str. Feed-forward activation. Defaults to `"gelu"`.
         layer_norm_epsilon: float. Defaults to 1e-5.
         normalize_first: bool. Pre-LN when True, post-LN when False.
+        use_bias: bool. Biases in the projections and layer norms (GPT-2,
+            BERT); nanoGPT drops them. Defaults to True.
         kernel_initializer: initializer of the input projections.
         output_kernel_initializer: initializer of the projections that write
             into the residual stream; defaults to `kernel_initializer`.
@@ -37,6 +39,7 @@ class TransformerBlock(keras.layers.Layer):
         activation="gelu",
         layer_norm_epsilon=1e-5,
         normalize_first=False,
+        use_bias=True,
         kernel_initializer="glorot_uniform",
         output_kernel_initializer=None,
         **kwargs,
@@ -49,6 +52,7 @@ class TransformerBlock(keras.layers.Layer):
         self.activation = activation
         self.layer_norm_epsilon = layer_norm_epsilon
         self.normalize_first = normalize_first
+        self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.output_kernel_initializer = keras.initializers.get(
             output_kernel_initializer or kernel_initializer
@@ -66,7 +70,10 @@ class TransformerBlock(keras.layers.Layer):
 
     def _layer_norm(self, name, input_shape):
         norm = keras.layers.LayerNormalization(
-            epsilon=self.layer_norm_epsilon, dtype=self.dtype_policy, name=name
+            epsilon=self.layer_norm_epsilon,
+            center=self.use_bias,
+            dtype=self.dtype_policy,
+            name=name,
         )
         norm.build(input_shape)
         return norm
@@ -76,6 +83,7 @@ class TransformerBlock(keras.layers.Layer):
             self.num_heads,
             dropout=self.dropout,
             cross_attention=cross_attention,
+            use_bias=self.use_bias,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
             output_kernel_initializer=keras.initializers.serialize(
                 self.output_kernel_initializer
@@ -92,6 +100,7 @@ class TransformerBlock(keras.layers.Layer):
             self.intermediate_dim,
             activation=self.activation,
             dropout=self.dropout,
+            use_bias=self.use_bias,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
             output_kernel_initializer=keras.initializers.serialize(
                 self.output_kernel_initializer
@@ -136,6 +145,7 @@ class TransformerBlock(keras.layers.Layer):
                 "activation": self.activation,
                 "layer_norm_epsilon": self.layer_norm_epsilon,
                 "normalize_first": self.normalize_first,
+                "use_bias": self.use_bias,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "output_kernel_initializer": keras.initializers.serialize(
                     self.output_kernel_initializer

@@ -24,6 +24,7 @@ class GPTConfig:
     dropout: float = 0.0
     layer_norm_epsilon: float = 1e-5
     activation: str = "gelu_approximate"  # GPT-2's tanh GELU.
+    use_bias: bool = True  # Biases in projections and layer norms, as GPT-2 has.
 
 
 PRESETS = {
@@ -63,8 +64,8 @@ class GPT(keras.Model):
 
     Args:
         vocabulary_size, num_layers, num_heads, hidden_dim, intermediate_dim,
-        max_sequence_length, dropout, layer_norm_epsilon, activation: see
-            `GPTConfig`.
+        max_sequence_length, dropout, layer_norm_epsilon, activation,
+        use_bias: see `GPTConfig`.
 
     Call arguments:
         token_ids: (batch, time) int32, time <= max_sequence_length.
@@ -89,6 +90,7 @@ class GPT(keras.Model):
         dropout=0.0,
         layer_norm_epsilon=1e-5,
         activation="gelu_approximate",
+        use_bias=True,
         **kwargs,
     ):
         check_int("num_layers", num_layers, low=1)
@@ -115,6 +117,7 @@ class GPT(keras.Model):
                 activation=activation,
                 layer_norm_epsilon=layer_norm_epsilon,
                 normalize_first=True,
+                use_bias=use_bias,
                 kernel_initializer=keras.initializers.RandomNormal(stddev=std),
                 output_kernel_initializer=keras.initializers.RandomNormal(
                     stddev=std / math.sqrt(2 * num_layers)
@@ -124,7 +127,7 @@ class GPT(keras.Model):
             for i in range(num_layers)
         ]
         self.final_layernorm = keras.layers.LayerNormalization(
-            epsilon=layer_norm_epsilon, name="final_layernorm"
+            epsilon=layer_norm_epsilon, center=use_bias, name="final_layernorm"
         )
 
         # === Functional model ===
@@ -145,6 +148,7 @@ class GPT(keras.Model):
         self.dropout = dropout
         self.layer_norm_epsilon = layer_norm_epsilon
         self.activation = activation
+        self.use_bias = use_bias
 
     @property
     def head_dim(self):
@@ -205,6 +209,7 @@ class GPT(keras.Model):
             "dropout": self.dropout,
             "layer_norm_epsilon": self.layer_norm_epsilon,
             "activation": self.activation,
+            "use_bias": self.use_bias,
             "name": self.name,
             "trainable": self.trainable,
         }

@@ -110,3 +110,16 @@ def test_list_models_names_every_preset():
     text = list_models()
     for name in ("gpt-nano (default)", "gpt-mini", "gpt2-small"):
         assert name in text
+
+
+def test_bias_free_variant_has_no_biases_and_still_round_trips(tmp_path):
+    model = tiny_gpt(use_bias=False)
+    assert not [w.path for w in model.weights if w.path.endswith(("/bias", "/beta"))]
+    with_bias = tiny_gpt()
+    # Per block: qkv, output, inner, outer biases and two layer-norm betas; plus the final beta.
+    d, inner, layers = 16, 32, 2
+    assert with_bias.count_params() - model.count_params() == layers * (3 * d + d + inner + d + 2 * d) + d
+    path = tmp_path / "nobias.keras"
+    model.save(path)
+    ids = rng.integers(0, 31, (1, 6)).astype("int32")
+    np.testing.assert_allclose(np.asarray(keras.saving.load_model(path)(ids)), np.asarray(model(ids)), atol=1e-6)
