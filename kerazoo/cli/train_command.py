@@ -37,6 +37,12 @@ def add_parser(commands):
     parser.add_argument("--warmup-steps", type=int, default=None,
                         help="linear warmup steps (default: 5%% of --steps, 100 for 2000)")
     parser.add_argument("--weight-decay", type=float, default=0.1)
+    # Tuned on gpt-nano / Tiny Shakespeare (benchmarks/RESULTS.md): a long
+    # second-moment memory and a loose clip beat nanoGPT's 0.9/0.99/1.0 there.
+    parser.add_argument("--beta-1", type=float, default=0.85, help="Adam beta_1")
+    parser.add_argument("--beta-2", type=float, default=0.999, help="Adam beta_2")
+    parser.add_argument("--clipnorm", type=float, default=5.0,
+                        help="clip gradients to this global norm (0: no clipping)")
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--no-xla", dest="jit_compile", action="store_false",
                         help="train without XLA compilation")
@@ -83,6 +89,9 @@ def run(args):
         min_learning_rate=args.min_learning_rate,
         warmup_steps=args.steps // 20 if args.warmup_steps is None else args.warmup_steps,
         weight_decay=args.weight_decay,
+        beta_1=args.beta_1,
+        beta_2=args.beta_2,
+        global_clipnorm=args.clipnorm or None,
         jit_compile=args.jit_compile,
     )
     source = _source(args)

@@ -25,6 +25,8 @@ class TrainConfig:
         warmup_steps: Linear warmup length, in [0, `steps`); a few percent
             of `steps` is usual for transformers.
         weight_decay: AdamW decoupled decay, >= 0.
+        beta_1: Adam's first-moment decay, in [0, 1).
+        beta_2: Adam's second-moment decay, in [0, 1).
         global_clipnorm: Gradient global-norm clip, > 0, or `None` for none.
         jit_compile: Compile train and eval steps with XLA.
         steps_per_execution: Steps per `tf.function` call, >= 1; must divide
@@ -43,6 +45,8 @@ class TrainConfig:
     min_learning_rate: float = 3e-5  # a tenth of the peak, as in Chinchilla
     warmup_steps: int = 0
     weight_decay: float = 0.1
+    beta_1: float = 0.9
+    beta_2: float = 0.95
     global_clipnorm: float | None = 1.0
     jit_compile: bool = False
     steps_per_execution: int = 1
@@ -59,6 +63,8 @@ class TrainConfig:
         # Building the schedule checks the rates and the warmup.
         self.learning_rate_schedule()
         check_real("weight_decay", self.weight_decay, low=0.0)
+        check_real("beta_1", self.beta_1, low=0.0, high=1.0)
+        check_real("beta_2", self.beta_2, low=0.0, high=1.0)
         if self.global_clipnorm is not None:
             check_real(
                 "global_clipnorm", self.global_clipnorm, low=0.0, low_inclusive=False

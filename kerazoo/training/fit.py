@@ -80,6 +80,8 @@ def train(
             model,
             config.learning_rate_schedule(),
             weight_decay=config.weight_decay,
+            beta_1=config.beta_1,
+            beta_2=config.beta_2,
             global_clipnorm=config.global_clipnorm,
         )
         compile_causal_lm(

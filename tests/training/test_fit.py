@@ -18,6 +18,8 @@ CONFIG = TrainConfig(
     min_learning_rate=1e-3,
     warmup_steps=2,
     keep_checkpoints=2,
+    beta_1=0.85,
+    beta_2=0.99,
 )
 
 
@@ -49,8 +51,9 @@ class RecordStart(keras.callbacks.Callback):
 
 
 def test_train_learns_and_fills_the_run_folder(tmp_path, make_tiny_lm, make_dataset):
+    model = make_tiny_lm()
     history = train(
-        make_tiny_lm(),
+        model,
         make_dataset(batches=4),
         make_dataset(batches=2, seed=1),
         tmp_path,
@@ -59,6 +62,7 @@ def test_train_learns_and_fills_the_run_folder(tmp_path, make_tiny_lm, make_data
     )
 
     step_losses = history["steps"]["loss"]
+    assert (model.optimizer.beta_1, model.optimizer.beta_2) == (CONFIG.beta_1, CONFIG.beta_2)
     assert history["steps"]["step"] == list(range(1, 25))
     assert step_losses[0] == pytest.approx(math.log(16), abs=0.5)
     assert step_losses[-1] < 0.5
@@ -188,6 +192,8 @@ def test_datasets_must_yield_integer_pairs(tmp_path, make_tiny_lm, make_dataset)
         ({"steps": 10, "warmup_steps": 10}, ValueError, "warmup_steps"),
         ({"steps": 10, "min_learning_rate": 1.0}, ValueError, "min_learning_rate"),
         ({"steps": 10, "weight_decay": -1.0}, ValueError, "weight_decay"),
+        ({"steps": 10, "beta_1": 1.0}, ValueError, "beta_1"),
+        ({"steps": 10, "beta_2": -0.1}, ValueError, "beta_2"),
         ({"steps": 10, "steps_per_execution": 3}, ValueError, "steps_per_execution"),
         ({"steps": 10, "jit_compile": 1}, TypeError, "jit_compile"),
         ({"steps": 10, "keep_checkpoints": 0}, ValueError, "keep_checkpoints"),
