@@ -7,9 +7,15 @@ the whole loop: AdamW (`build_optimizer`) on a warmup-cosine schedule
 resumable after a kill and inspectable (checkpoints, `history.json`,
 `learning_curve.png`, TensorBoard logs). `atomic_path` and
 `atomic_write_text` write any file so that readers never see half of it.
+
+Scaling out: `strategy(kind)` picks a `tf.distribute` strategy (several GPUs,
+a multi-worker cluster, a TPU), `per_replica_batch_size` splits the global
+batch. `EpochBackup` and `restore_backup` are the atomic epoch backups a
+killed run resumes from.
 """
 
 from kerazoo.utils.atomic import atomic_path, atomic_write_text
+from kerazoo.training.backup import EpochBackup, restore_backup
 from kerazoo.training.callbacks import default_callbacks
 from kerazoo.training.checkpoint import AtomicModelCheckpoint, latest_checkpoint
 from kerazoo.training.compiling import compile_causal_lm
@@ -22,9 +28,12 @@ from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.optimizers import build_optimizer
 from kerazoo.training.run_history import RunHistory, read_history
 from kerazoo.training.schedules import warmup_cosine_schedule
+from kerazoo.training.strategy import KINDS, per_replica_batch_size, strategy
 
 __all__ = [
     "AtomicModelCheckpoint",
+    "EpochBackup",
+    "KINDS",
     "LearningCurvePlot",
     "NanGuard",
     "RunHistory",
@@ -36,9 +45,12 @@ __all__ = [
     "compile_causal_lm",
     "default_callbacks",
     "latest_checkpoint",
+    "per_replica_batch_size",
     "perplexity",
     "plot_learning_curve",
     "read_history",
+    "restore_backup",
+    "strategy",
     "train",
     "warmup_cosine_schedule",
 ]

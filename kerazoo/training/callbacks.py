@@ -5,6 +5,7 @@ import os
 
 import keras
 
+from kerazoo.training.backup import EpochBackup
 from kerazoo.training.checkpoint import AtomicModelCheckpoint
 from kerazoo.utils.checks import check_path
 from kerazoo.training.learning_curve import LearningCurvePlot
@@ -31,13 +32,13 @@ def default_callbacks(
     - `learning_curve.png`: train and validation loss (`LearningCurvePlot`);
     - `logs/`: TensorBoard event files;
     - `backup/`: weights, optimizer state and epoch of the last finished
-      epoch, deleted when `fit` ends (`keras.callbacks.BackupAndRestore`):
-      calling `fit` again with the same `run_dir` after a crash resumes at
-      the epoch after that one.
+      epoch, written atomically and deleted when `fit` ends (`EpochBackup`):
+      `train` with the same `run_dir` after a crash resumes at the epoch
+      after that one (`restore_backup`).
 
     `NanGuard` (first) stops the run at a non-finite loss; the checkpoint
     callback then skips that epoch, so the newest checkpoint stays a good one.
-    `BackupAndRestore` comes last: if the process dies between callbacks, the
+    `EpochBackup` comes last: if the process dies between callbacks, the
     backup is older than the history and checkpoints, and the resumed run
     redoes (and rewrites) that epoch instead of leaving a gap in the record.
 
@@ -59,7 +60,7 @@ def default_callbacks(
     >>> [type(c).__name__ for c in default_callbacks("runs/demo")]
     ... # doctest: +NORMALIZE_WHITESPACE
     ['NanGuard', 'AtomicModelCheckpoint', 'RunHistory', 'LearningCurvePlot',
-     'TensorBoard', 'BackupAndRestore']
+     'TensorBoard', 'EpochBackup']
     """
     run_dir = check_path("run_dir", run_dir)
     # Keras' TensorBoard callback would only fail at its first write, after an
@@ -76,9 +77,5 @@ def default_callbacks(
         run_history,
         LearningCurvePlot(run_history, run_dir / LEARNING_CURVE_FILE),
         keras.callbacks.TensorBoard(log_dir=os.fspath(run_dir / TENSORBOARD_DIR)),
-        # A second copy of the backup survives a kill in the middle of writing
-        # the first one.
-        keras.callbacks.BackupAndRestore(
-            backup_dir=os.fspath(run_dir / BACKUP_DIR), double_checkpoint=True
-        ),
+        EpochBackup(run_dir / BACKUP_DIR),
     ]

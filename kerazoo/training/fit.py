@@ -1,18 +1,24 @@
 """Training a causal language model end to end: `train`."""
 
+import contextlib
 import os
-from typing import Sequence
+import pathlib
+import shutil
+import tempfile
+from typing import Iterator, Sequence
 
 import keras
 import tensorflow as tf
 
-from kerazoo.training.callbacks import default_callbacks
+from kerazoo.training.backup import restore_backup
+from kerazoo.training.callbacks import BACKUP_DIR, default_callbacks
 from kerazoo.utils.checks import check_path, check_type
 from kerazoo.training.compiling import compile_causal_lm
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.optimizers import build_optimizer
 from kerazoo.training.run_history import RunHistory
+from kerazoo.training.strategy import per_replica_batch_size
 
 
 def train(
@@ -33,12 +39,23 @@ def train(
     repeated, so one epoch need not be one pass over the data.
 
     If an earlier call with the same `run_dir` was interrupted, this one
-    resumes after the last finished epoch, with its weights and optimizer
-    state; the history and learning curve carry on from there. Call it with
-    the same model architecture and config.
+    resumes after the last finished epoch (see `EpochBackup`), with its
+    weights and optimizer state, and skips the batches of `train_ds` those
+    epochs consumed: when batch `k` of `train_ds` depends only on `k` (as in
+    `causal_lm_datasets`), the resumed run trains on the same batches, and
+    ends with the same weights, as a run that was never stopped. The history
+    and learning curve carry on from there. Call it with the same model
+    architecture and config.
 
     Under a `tf.distribute` strategy, build the model inside its scope; `train`
-    may then be called inside that scope or outside any scope.
+    may then be called inside that scope or outside any scope. The datasets
+    yield global batches, which `fit` splits across the replicas, so their
+    batch size must be a multiple of the number of replicas. With
+    `MultiWorkerMirroredStrategy` every worker calls `train` with the same
+    arguments; `run_dir` must be a folder every worker can read (a shared
+    file system), since all of them resume from its backup. Only the chief
+    writes there; the others write to a temporary folder that is removed at
+    the end, and the history they return covers only the epochs of this call.
 
     Args:
         model: A built model mapping int32 `token_ids` `(batch, time)` to
@@ -61,8 +78,10 @@ def train(
     Raises:
         TypeError: If an argument has the wrong type, or a dataset does not
             yield `(token_ids, targets)` pairs of integer tensors.
-        ValueError: If `model` is not built, or was built outside the
-            distribution strategy now in scope.
+        ValueError: If `model` is not built, was built outside the
+            distribution strategy now in scope, a dataset's batch size does
+            not split over the replicas, or the backup in `run_dir` was made
+            with other steps per epoch.
         FloatingPointError: If the training loss stopped being finite. The
             message names the optimizer step and the last good checkpoint.
     """
@@ -75,7 +94,11 @@ def train(
     for callback in callbacks:
         check_type("callbacks", callback, keras.callbacks.Callback, "keras callbacks")
 
-    with _strategy_of(model).scope():
+    strategy = _strategy_of(model)
+    _check_batch_size("train_ds", train_ds, strategy)
+    if validation_ds is not None:
+        _check_batch_size("validation_ds", validation_ds, strategy)
+    with strategy.scope(), _writable_run_dir(run_dir, strategy) as own_dir:
         optimizer = build_optimizer(
             model,
             config.learning_rate_schedule(),
@@ -90,21 +113,27 @@ def train(
             jit_compile=config.jit_compile,
             steps_per_execution=config.steps_per_execution,
         )
-    defaults = default_callbacks(run_dir, keep_checkpoints=config.keep_checkpoints)
-    # BackupAndRestore tells `fit` where to resume through this attribute and
-    # keras never clears it, so a model trained again in the same process
-    # would skip the epochs a previous resume skipped.
-    model._initial_epoch = None
-    model.fit(
-        train_ds.repeat(),
-        validation_data=validation_ds,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        callbacks=[*defaults, *callbacks],
-        # The datasets are tf.data pipelines that shuffle themselves.
-        shuffle=False,
-        verbose=verbose,
-    )
+        defaults = default_callbacks(own_dir, keep_checkpoints=config.keep_checkpoints)
+        # Every worker resumes from the chief's backup.
+        initial_epoch = restore_backup(
+            model, run_dir / BACKUP_DIR, config.steps_per_epoch
+        )
+        if initial_epoch and verbose != 0:
+            print(
+                f"Resuming {run_dir} after epoch {initial_epoch} of "
+                f"{config.epochs} (step {initial_epoch * config.steps_per_epoch})."
+            )
+        model.fit(
+            train_ds.repeat().skip(initial_epoch * config.steps_per_epoch),
+            validation_data=validation_ds,
+            initial_epoch=initial_epoch,
+            epochs=config.epochs,
+            steps_per_epoch=config.steps_per_epoch,
+            callbacks=[*defaults, *callbacks],
+            # The datasets are tf.data pipelines that shuffle themselves.
+            shuffle=False,
+            verbose=verbose,
+        )
     (nan_guard,) = [c for c in defaults if isinstance(c, NanGuard)]
     if nan_guard.message is not None:
         raise FloatingPointError(nan_guard.message)
@@ -131,6 +160,34 @@ def _strategy_of(model: keras.Model) -> tf.distribute.Strategy:
             "outside any strategy scope."
         )
     return in_scope
+
+
+@contextlib.contextmanager
+def _writable_run_dir(
+    run_dir: pathlib.Path, strategy: tf.distribute.Strategy
+) -> Iterator[pathlib.Path]:
+    """`run_dir` on the chief; a temporary folder, removed after, elsewhere.
+
+    Workers other than the chief run the same callbacks (saving can involve
+    every worker), but their files would overwrite the chief's.
+    """
+    if strategy.extended.should_checkpoint:
+        yield run_dir
+        return
+    own_dir = pathlib.Path(tempfile.mkdtemp(prefix="kerazoo-worker-"))
+    try:
+        yield own_dir
+    finally:
+        shutil.rmtree(own_dir, ignore_errors=True)
+
+
+def _check_batch_size(name: str, dataset: tf.data.Dataset, strategy) -> None:
+    batch_size = dataset.element_spec[0].shape[0]
+    if batch_size is not None and strategy.num_replicas_in_sync > 1:
+        try:
+            per_replica_batch_size(batch_size, strategy)
+        except ValueError as error:
+            raise ValueError(f"`{name}`: {error}") from None
 
 
 def _check_dataset(name: str, dataset) -> None:
