@@ -26,14 +26,14 @@ from kerazoo.generation.sampling import choose_next_token
 
 
 def _window(position, context):
-    """Cache layout for absolute `position`: (slot, re-encode now?, offset)."""
+    """Cache layout for absolute `position`: (position of slot 0, re-encode now?)."""
     keep = context // 2
     stride = context - keep
     past_end = position - context
     overflowed = past_end >= 0
     offset = tf.where(overflowed, stride * (1 + past_end // stride), 0)
     refill = tf.logical_and(overflowed, past_end % stride == 0)
-    return position - offset, refill
+    return offset, refill
 
 
 def _presence(token_ids, valid, vocabulary_size):
@@ -81,7 +81,12 @@ def decode(
     # A static batch size, when known, keeps loop shapes fully defined.
     batch = token_ids.shape[0] or tf.shape(token_ids)[0]
     prompt_width = tf.shape(token_ids)[1]
-    buffer = tf.pad(token_ids, [[0, 0], [0, max_new_tokens]], constant_values=pad_token_id)
+    keep = context // 2
+    # `keep` spare columns: XLA compiles the re-encode branch's `keep`-wide
+    # slice even when the output is too short ever to slide.
+    buffer = tf.pad(
+        token_ids, [[0, 0], [0, max_new_tokens + keep]], constant_values=pad_token_id
+    )
     total_width = prompt_width + max_new_tokens
     ends = prompt_lengths + max_new_tokens
     start = tf.reduce_min(prompt_lengths)
@@ -91,23 +96,14 @@ def decode(
     in_prompt = tf.range(prompt_width)[None, :] < prompt_lengths[:, None]
     presence = _presence(token_ids, in_prompt, model.vocabulary_size)
     done = tf.zeros((batch,), tf.bool)
-    keep = context // 2
 
     def condition(index, buffer, cache, presence, done):
         return tf.logical_and(index < stop, tf.logical_not(tf.reduce_all(done)))
 
-    def body(index, buffer, cache, presence, done):
+    def step(offset, index, buffer, cache, presence, done):
         position = index - 1
-        slot, refill = _window(position, context)
-
-        def reencode():
-            window = tf.slice(buffer, [0, position - keep], [batch, keep])
-            empty = tuple(tf.zeros_like(layer_cache) for layer_cache in cache)
-            return model.call_with_cache(window, empty, 0)[1]
-
-        cache = tf.cond(refill, reencode, lambda: cache)
         current = tf.slice(buffer, [0, position], [batch, 1])
-        logits, cache = model.call_with_cache(current, cache, slot)
+        logits, cache = model.call_with_cache(current, cache, position - offset)
         logits = tf.cast(logits[:, 0, :], tf.float32)
         sampled = choose_next_token(logits, presence, settings, index)
 
@@ -126,14 +122,36 @@ def decode(
         )
         is_stop = tf.reduce_any(tf.equal(token[:, None], stop_token_ids[None, :]), axis=-1)
         done = tf.logical_or(done, tf.logical_and(fresh, is_stop))
-        return index + 1, buffer, cache, presence, done
+        return offset, index + 1, buffer, cache, presence, done
+
+    def segment(index, buffer, cache, presence, done):
+        # One window of the cache: re-encode if it slid, then decode until it
+        # is full. Keeping the re-encode `tf.cond` out of the per-token loop
+        # spares XLA a copy of the cache through it at every step.
+        position = index - 1
+        offset, refill = _window(position, context)
+
+        def reencode():
+            window = tf.slice(buffer, [0, position - keep], [batch, keep])
+            empty = tuple(tf.zeros_like(layer_cache) for layer_cache in cache)
+            return model.call_with_cache(window, empty, 0)[1]
+
+        cache = tf.cond(refill, reencode, lambda: cache)
+        return tf.while_loop(
+            lambda offset, index, *rest: tf.logical_and(
+                index <= offset + context, condition(index, *rest)
+            ),
+            step,
+            (offset, index, buffer, cache, presence, done),
+        )[1:]
 
     index, buffer, _, _, _ = tf.while_loop(
         condition,
-        body,
+        segment,
         (start, buffer, cache, presence, done),
         maximum_iterations=total_width,
     )
+    buffer = buffer[:, :total_width]
     lengths = _output_lengths(buffer, prompt_lengths, tf.minimum(ends, index), stop_token_ids)
     return buffer, lengths
 

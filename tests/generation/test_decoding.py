@@ -106,3 +106,18 @@ def test_bad_arguments_are_clear_errors(generator):
         SamplingSettings(top_p=1.5)
     with pytest.raises(TypeError, match="causal LM with a key/value cache"):
         Generator(object())
+
+
+def test_short_generation_from_a_short_prompt_compiles():
+    # Output shorter than half the context: the sliding-window branch is
+    # compiled but never taken.
+    import keras
+
+    keras.utils.set_random_seed(3)
+    model = build("gpt", vocabulary_size=23, num_layers=1, num_heads=2, hidden_dim=8,
+                  intermediate_dim=16, max_sequence_length=64)
+    generator = Generator(model)
+    output = generator.generate_ids([[1, 2, 3]], 10, SamplingSettings(greedy=True))[0]
+    assert len(output) == 13 and output[:3] == [1, 2, 3]
+    logits = np.asarray(model(np.array([output[:-1]], "int32")))[0]
+    assert output[3:] == [int(t) for t in np.argmax(logits[2:], axis=-1)]
