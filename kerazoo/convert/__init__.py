@@ -1,1 +1,5 @@
-"""kerazoo.convert."""
+"""Load checkpoints of other implementations into kerazoo models."""
+
+from kerazoo.convert.huggingface import from_huggingface
+
+__all__ = ["from_huggingface"]
