@@ -85,3 +85,13 @@ def test_bad_generation_input(trained_run, tmp_path, capsys):
     bad(["generate", str(trained_run), "--prompt", "ROMEO \u2603"], capsys, "outside the tokenizer's vocabulary")
     bad(["generate", str(trained_run), "--prompt", "a" * 65], capsys, "context of 64")
     bad(["generate", str(tmp_path / "nowhere"), "--prompt", "a"], capsys, "does not exist")
+
+
+def test_convert_hf_writes_a_run_that_generates(tmp_path, capsys):
+    fixture = pathlib.Path(__file__).resolve().parents[1] / "convert" / "fixtures" / "tiny_gpt2"
+    run_dir = tmp_path / "gpt2"
+    assert main(["convert", "hf", str(fixture), "--out", str(run_dir)]) == 0
+    assert "converted" in capsys.readouterr().out
+    assert main(["generate", str(run_dir), "--prompt", "hello", "--max-new-tokens", "5", "--greedy"]) == 0
+    assert capsys.readouterr().out.startswith("hello")
+    bad(["convert", "hf", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")], capsys, "nowhere")
