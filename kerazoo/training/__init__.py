@@ -10,8 +10,8 @@ resumable after a kill and inspectable (checkpoints, `history.json`,
 
 Scaling out: `strategy(kind)` picks a `tf.distribute` strategy (several GPUs,
 a multi-worker cluster, a TPU), `per_replica_batch_size` splits the global
-batch. `EpochBackup` and `restore_backup` are the atomic epoch backups a
-killed run resumes from.
+batch, and `precision(name)` builds models in mixed precision. `EpochBackup`
+and `restore_backup` are the atomic epoch backups a killed run resumes from.
 """
 
 from kerazoo.utils.atomic import atomic_path, atomic_write_text
@@ -26,6 +26,7 @@ from kerazoo.training.losses import causal_lm_loss
 from kerazoo.training.metrics import perplexity
 from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.optimizers import build_optimizer
+from kerazoo.training.precision import PRECISIONS, precision
 from kerazoo.training.run_history import RunHistory, read_history
 from kerazoo.training.schedules import warmup_cosine_schedule
 from kerazoo.training.strategy import KINDS, per_replica_batch_size, strategy
@@ -36,6 +37,7 @@ __all__ = [
     "KINDS",
     "LearningCurvePlot",
     "NanGuard",
+    "PRECISIONS",
     "RunHistory",
     "TrainConfig",
     "atomic_path",
@@ -48,6 +50,7 @@ __all__ = [
     "per_replica_batch_size",
     "perplexity",
     "plot_learning_curve",
+    "precision",
     "read_history",
     "restore_backup",
     "strategy",

@@ -15,10 +15,11 @@ from kerazoo.training.callbacks import BACKUP_DIR, default_callbacks
 from kerazoo.utils.checks import check_path, check_type
 from kerazoo.training.compiling import compile_causal_lm
 from kerazoo.training.config import TrainConfig
+from kerazoo.training.multi_worker import fit_across_workers
 from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.optimizers import build_optimizer
 from kerazoo.training.run_history import RunHistory
-from kerazoo.training.strategy import per_replica_batch_size
+from kerazoo.training.strategy import per_replica_batch_size, sum_replica_gradients_first
 
 
 def train(
@@ -113,6 +114,8 @@ def train(
             jit_compile=config.jit_compile,
             steps_per_execution=config.steps_per_execution,
         )
+        if strategy.num_replicas_in_sync > 1:
+            sum_replica_gradients_first(model.optimizer)
         defaults = default_callbacks(own_dir, keep_checkpoints=config.keep_checkpoints)
         # Every worker resumes from the chief's backup.
         initial_epoch = restore_backup(
@@ -123,17 +126,18 @@ def train(
                 f"Resuming {run_dir} after epoch {initial_epoch} of "
                 f"{config.epochs} (step {initial_epoch * config.steps_per_epoch})."
             )
-        model.fit(
-            train_ds.repeat().skip(initial_epoch * config.steps_per_epoch),
-            validation_data=validation_ds,
-            initial_epoch=initial_epoch,
-            epochs=config.epochs,
-            steps_per_epoch=config.steps_per_epoch,
-            callbacks=[*defaults, *callbacks],
-            # The datasets are tf.data pipelines that shuffle themselves.
-            shuffle=False,
-            verbose=verbose,
-        )
+        with fit_across_workers(model, strategy):
+            model.fit(
+                train_ds.repeat().skip(initial_epoch * config.steps_per_epoch),
+                validation_data=validation_ds,
+                initial_epoch=initial_epoch,
+                epochs=config.epochs,
+                steps_per_epoch=config.steps_per_epoch,
+                callbacks=[*defaults, *callbacks],
+                # The datasets are tf.data pipelines that shuffle themselves.
+                shuffle=False,
+                verbose=verbose,
+            )
     (nan_guard,) = [c for c in defaults if isinstance(c, NanGuard)]
     if nan_guard.message is not None:
         raise FloatingPointError(nan_guard.message)

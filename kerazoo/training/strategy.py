@@ -13,6 +13,7 @@ Adam-style optimizers at large ones) and keep the warmup.
 import json
 import os
 
+import keras
 import tensorflow as tf
 
 from kerazoo.utils.checks import check_int, check_type
@@ -190,3 +191,72 @@ def _tpu_strategy() -> tf.distribute.TPUStrategy:
             "'auto'."
         ) from None
     return tf.distribute.TPUStrategy(resolver)
+
+
+def sum_replica_gradients_first(optimizer: keras.optimizers.Optimizer) -> None:
+    """Makes `optimizer` sum the replicas' gradients before it uses them.
+
+    Keras 3 (TensorFlow backend) clips each replica's share of the gradient
+    by `global_clipnorm` and only then sums the shares across replicas, so
+    with N replicas the clip acts on norms about N times smaller than the
+    gradient's and distributed training departs from single-device training
+    whenever clipping is active. A `LossScaleOptimizer` likewise checks each
+    replica's share for overflow on its own, so replicas can disagree about
+    skipping a step. After this call the optimizer sums the gradients first
+    (one all-reduce, as before), then clips, and a loss-scale optimizer skips
+    a step on every replica when any replica overflowed: N replicas train
+    like one device on the same global batch.
+
+    Call it on a compiled model's `optimizer`, inside the strategy's scope.
+    It changes this optimizer object only, not its class, so saved models
+    still hold keras' own optimizer.
+
+    Args:
+        optimizer: A keras optimizer, possibly a `LossScaleOptimizer`.
+
+    Raises:
+        TypeError: If `optimizer` is not a keras optimizer.
+        RuntimeError: If this Keras version no longer has the all-reduce
+            step this relies on.
+    """
+    check_type("optimizer", optimizer, keras.optimizers.Optimizer, "a keras optimizer")
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        _agree_on_overflow(optimizer)
+        optimizer = optimizer.inner_optimizer
+    if not hasattr(type(optimizer), "_all_reduce_sum_gradients"):
+        raise RuntimeError(
+            f"Keras {keras.__version__} optimizers no longer sum gradients in "
+            "`_all_reduce_sum_gradients`; kerazoo's distributed training "
+            "needs updating for it."
+        )
+    apply = optimizer.apply
+
+    def apply_summed(grads, trainable_variables=None):
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            grads = list(grads)
+            present = [i for i, g in enumerate(grads) if g is not None]
+            summed = context.all_reduce(
+                tf.distribute.ReduceOp.SUM, [grads[i] for i in present]
+            )
+            for i, g in zip(present, summed):
+                grads[i] = g
+        return apply(grads, trainable_variables)
+
+    optimizer.apply = apply_summed
+    # `apply_summed` has summed them already.
+    optimizer._all_reduce_sum_gradients = lambda grads_and_vars: grads_and_vars
+
+
+def _agree_on_overflow(optimizer: keras.optimizers.LossScaleOptimizer) -> None:
+    check_finite = optimizer.check_finite
+
+    def check_finite_everywhere(grads):
+        finite = check_finite(grads)
+        context = tf.distribute.get_replica_context()
+        if context is None or context.num_replicas_in_sync == 1:
+            return finite
+        overflowed = tf.cast(tf.logical_not(finite), tf.float32)
+        return context.all_reduce(tf.distribute.ReduceOp.SUM, overflowed) == 0
+
+    optimizer.check_finite = check_finite_everywhere
