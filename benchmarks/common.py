@@ -1,0 +1,113 @@
+"""What the benchmarks share: interleaved timing, the machine's GEMM peak, MFU, tables.
+
+Timings on a shared machine are noisy, so benchmarks compare contenders in
+one process with short timed windows that alternate between them
+(A B B A A B ...) and report medians of per-round ratios: a slow period then
+hits every contender of that round alike.
+"""
+
+import statistics
+import time
+
+import numpy as np
+import tensorflow as tf
+
+
+def interleaved_seconds(windows, repeats):
+    """Time each named window `repeats` times, interleaved, in alternating order.
+
+    Round `r` runs the windows in the given order when `r` is even and in the
+    reverse order when it is odd, so no contender always follows the same one.
+
+    Args:
+        windows: dict name -> callable that runs one timed window and returns
+            only when its work is done (read a result back).
+        repeats: int. Rounds.
+
+    Returns:
+        dict name -> list of `repeats` durations in seconds.
+    """
+    names = list(windows)
+    seconds = {name: [] for name in names}
+    for round_index in range(repeats):
+        for name in names if round_index % 2 == 0 else reversed(names):
+            start = time.perf_counter()
+            windows[name]()
+            seconds[name].append(time.perf_counter() - start)
+    return seconds
+
+
+def median_ratio(numerators, denominators):
+    """Median of the per-round ratios: robust to a round that was slow for all."""
+    return statistics.median(n / d for n, d in zip(numerators, denominators))
+
+
+def ratio_quartiles(numerators, denominators):
+    """First quartile, median and third quartile of the per-round ratios."""
+    ratios = np.asarray(numerators) / np.asarray(denominators)
+    return tuple(float(q) for q in np.percentile(ratios, [25, 50, 75]))
+
+
+def gemm_window(size=1024, products=8):
+    """A timed window of float32 matrix products, the reference for MFU.
+
+    The products run in one XLA-compiled function, as the models' training
+    steps do (XLA's CPU GEMM is faster than TensorFlow's own on small
+    matrices), and the result is read back, so the time covers the work.
+
+    Args:
+        size: int. Side of the square matrices.
+        products: int. Products per window.
+
+    Returns:
+        (run, flops): a callable that runs one window, and its FLOP count.
+    """
+    a = tf.random.normal((size, size), dtype=tf.float32)
+    b = tf.random.normal((size, size), dtype=tf.float32)
+
+    @tf.function(jit_compile=True)
+    def chain(a, b):
+        total = tf.zeros((), tf.float32)
+        for _ in range(products):
+            # Each product depends on the last, so XLA cannot merge them; the
+            # scale keeps the entries near 1 (no overflow, no slow denormals).
+            a = tf.matmul(a, b) * size**-0.5
+            total += a[0, 0]
+        return total
+
+    chain(a, b).numpy()
+    return (lambda: chain(a, b).numpy()), 2 * size**3 * products
+
+
+def gemm_peak_gflops(repeats=20, size=1024, products=8):
+    """The machine's float32 GEMM throughput in GFLOP/s, best of `repeats` windows."""
+    run, flops = gemm_window(size, products)
+    best = min(interleaved_seconds({"gemm": run}, repeats)["gemm"])
+    return flops / best / 1e9
+
+
+def model_flops_utilization(parameters, tokens_per_second, peak_gflops):
+    """Training MFU: `6 * parameters * tokens/s` over the peak (the 6N rule).
+
+    The 6N rule counts a forward (2N) and a backward (4N) FLOP pair per
+    parameter per token and leaves attention scores out.
+    """
+    return 6 * parameters * tokens_per_second / (peak_gflops * 1e9)
+
+
+def markdown_table(header, rows):
+    """A GitHub markdown table; numeric-looking columns are right-aligned."""
+    rows = [[str(cell) for cell in row] for row in rows]
+
+    def numeric(text):
+        for mark in ",.%x ":
+            text = text.replace(mark, "")
+        return text.isdigit()
+
+    aligns = [
+        "---:" if rows and all(numeric(row[i]) for row in rows) else "---"
+        for i in range(len(header))
+    ]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(aligns) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
