@@ -10,7 +10,15 @@ that is a seeded permutation of all start offsets, drawn again for each pass
 over them. The permutation comes from TensorFlow's stateless index shuffle,
 so neither the windows nor their start offsets are ever materialized. The
 training set repeats forever: train with `fit(..., steps_per_epoch=N)`.
-Validation windows do not overlap and come in order, once.
+Batch `k` depends only on the seed and `k`, so `train.skip(k)` continues
+exactly where a run that stopped after `k` steps left off (`kerazoo.training
+.train` resumes that way). Validation windows do not overlap and come in
+order, once.
+
+Both datasets yield global batches. Under `MultiWorkerMirroredStrategy` every
+worker builds the same pipeline and keeps its replicas' share of each batch
+(data sharding), so the workers together train on the batches one device
+would.
 """
 
 from typing import NamedTuple
@@ -195,7 +203,13 @@ def _windows(starts, token_ids, sequence_length):
         return windows[:, :-1], windows[:, 1:]
 
     windows = starts.map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    return windows.prefetch(tf.data.AUTOTUNE)
+    # There are no files to split between workers: each keeps its share of
+    # every batch.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA
+    )
+    return windows.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
 def _check_arguments(sequence_length, batch_size, validation_fraction, seed):

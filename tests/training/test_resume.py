@@ -3,11 +3,13 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
+import kerazoo.data
 import kerazoo.models
+from kerazoo.training.backup import EpochBackup, latest_backup, restore_backup
 from kerazoo.training.compiling import compile_causal_lm
 from kerazoo.training.optimizers import build_optimizer
-from kerazoo.training.backup import EpochBackup, latest_backup, restore_backup
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.fit import train
 
@@ -112,3 +114,17 @@ def test_a_new_backup_replaces_the_old_one_whole(tmp_path, make_dataset):
     ]
     backup.on_train_end()
     assert not tmp_path.exists()
+
+
+def test_causal_lm_batches_depend_only_on_seed_and_step():
+    tokens = np.random.default_rng(0).integers(0, 50, 2000)
+
+    def train_batches():
+        return kerazoo.data.causal_lm_datasets_from_token_ids(tokens, 16, 4, seed=5).train
+
+    unbroken = [x.numpy() for x, _ in train_batches().take(12)]
+    resumed = [x.numpy() for x, _ in train_batches().skip(7).take(5)]
+    np.testing.assert_array_equal(resumed, unbroken[7:])
+    assert not np.array_equal(unbroken[0], unbroken[1])
+    policy = train_batches().options().experimental_distribute.auto_shard_policy
+    assert policy == tf.data.experimental.AutoShardPolicy.DATA
