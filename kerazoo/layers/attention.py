@@ -131,14 +131,24 @@ class MultiHeadAttention(keras.layers.Layer):
         return [x[i] for i in range(parts)]
 
     def _project(self, query, memory, cache, cache_update_index):
-        """Queries, keys, values as (batch, heads, time, head_dim), and the cache."""
+        """Queries, keys, values and the cache.
+
+        Queries keep the projection's layout, (batch, time, heads, head_dim):
+        the einsums in `call` read them and write the output in that layout,
+        which saves two transposes (and their gradients) per layer. Keys and
+        values are (batch, heads, time, head_dim), the cache's layout.
+        """
+        batch, length = ops.shape(query)[0], ops.shape(query)[1]
+        query_shape = (batch, length, self.num_heads, self.head_dim)
         if self.cross_attention:
-            (q,) = self._split_heads(self.query(query), 1)
+            q = ops.reshape(self.query(query), query_shape)
             if cache is not None:
                 return q, cache[:, 0], cache[:, 1], cache
             k, v = self._split_heads(self.key_value(memory), 2)
             return q, k, v, None
-        q, k, v = self._split_heads(self.qkv(query), 3)
+        qkv = self.qkv(query)
+        q = ops.reshape(qkv[..., : self.hidden_dim], query_shape)
+        k, v = self._split_heads(qkv[..., self.hidden_dim :], 2)
         if cache is None:
             return q, k, v, None
         new = ops.cast(ops.stack([k, v], axis=1), cache.dtype)
@@ -164,7 +174,7 @@ class MultiHeadAttention(keras.layers.Layer):
         q, k, v, cache = self._project(query, memory, cache, cache_update_index)
 
         scale = 1.0 / math.sqrt(self.head_dim)
-        scores = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2)))  # (batch, heads, T, S)
+        scores = ops.einsum("bthd,bhsd->bhts", q, k)  # (batch, heads, T, S)
         scores = ops.cast(scores, "float32") * scale
         if attention_mask is not None:
             mask = ops.cast(attention_mask, "bool")[:, None, :, :]
@@ -173,9 +183,10 @@ class MultiHeadAttention(keras.layers.Layer):
         probabilities = self.probability_dropout(
             ops.cast(probabilities, self.compute_dtype), training=training
         )
-        context = ops.matmul(probabilities, ops.cast(v, self.compute_dtype))
+        context = ops.einsum(
+            "bhts,bhsd->bthd", probabilities, ops.cast(v, self.compute_dtype)
+        )  # (batch, T, heads, head_dim)
         batch, length = ops.shape(query)[0], ops.shape(query)[1]
-        context = ops.transpose(context, (0, 2, 1, 3))  # (batch, T, heads, head_dim)
         context = ops.reshape(context, (batch, length, self.hidden_dim))
         output = self.output_dense(context)
         return output if cache is None else (output, cache)
