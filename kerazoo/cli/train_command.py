@@ -17,7 +17,9 @@ def add_parser(commands):
             "Train a model. Defaults: the shipped Tiny Shakespeare, a character "
             "tokenizer, the family's default preset, everything saved under "
             "runs/PRESET/. Running the same command again resumes an "
-            "interrupted run from its last backup."
+            "interrupted run from its last backup (a kill loses at most the "
+            "epoch in progress). Several GPUs are used through --strategy; on "
+            "a cluster, run the same command on every worker with TF_CONFIG set."
         ),
     )
     parser.add_argument("family", choices=["gpt"], help="model family")
@@ -31,7 +33,10 @@ def add_parser(commands):
     parser.add_argument("--steps", type=int, default=2000, help="total optimizer steps")
     parser.add_argument("--epochs", type=int, default=10,
                         help="epochs the steps are split into (validation + checkpoint each)")
-    parser.add_argument("--batch-size", type=int, default=12, help="global batch size")
+    parser.add_argument("--batch-size", type=int, default=12,
+                        help="global batch size: the sequences of one optimizer step over "
+                             "all replicas, each replica taking an equal share; when you "
+                             "raise it to use more replicas, raise --learning-rate too")
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="peak learning rate")
     parser.add_argument("--min-learning-rate", type=float, default=1e-4)
     parser.add_argument("--warmup-steps", type=int, default=None,
@@ -46,6 +51,15 @@ def add_parser(commands):
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--no-xla", dest="jit_compile", action="store_false",
                         help="train without XLA compilation")
+    parser.add_argument("--strategy", choices=["auto", "default", "mirrored", "multi_worker"],
+                        default="auto",
+                        help="how to spread training: auto picks multi_worker when TF_CONFIG "
+                             "is set, mirrored when more than one GPU is visible, else "
+                             "default (one device)")
+    parser.add_argument("--precision", choices=["float32", "mixed_float16", "mixed_bfloat16"],
+                        default="float32",
+                        help="mixed_bfloat16 on Ampere/Hopper GPUs and TPUs, mixed_float16 "
+                             "(with loss scaling) on older GPUs")
     parser.add_argument("--out", default=None, help="run directory (default runs/PRESET)")
     parser.add_argument("--sample-tokens", type=int, default=300,
                         help="tokens of sample text generated at the end (0: none)")
@@ -79,7 +93,13 @@ def run(args):
     from kerazoo.models import build, resolve_config
     from kerazoo.training.config import TrainConfig
     from kerazoo.training.fit import train
+    from kerazoo.training.precision import precision
+    from kerazoo.training.strategy import auto_kind, per_replica_batch_size, strategy
 
+    # First: a multi-worker strategy must exist before TensorFlow runs anything.
+    kind = auto_kind() if args.strategy == "auto" else args.strategy
+    distribution = strategy(kind)
+    per_replica_batch_size(args.batch_size, distribution)
     preset = args.preset or "gpt-nano"
     model_config = resolve_config(args.family, preset)
     config = TrainConfig(
@@ -104,15 +124,21 @@ def run(args):
     run_dir = pathlib.Path(args.out or pathlib.Path("runs") / preset)
 
     keras.utils.set_random_seed(args.seed)
-    model = build(args.family, preset, vocabulary_size=tokenizer.vocabulary_size())
+    with distribution.scope(), precision(args.precision):
+        model = build(args.family, preset, vocabulary_size=tokenizer.vocabulary_size())
+    replicas = distribution.num_replicas_in_sync
     print(
         f"kerazoo: training {args.family} {preset} ({model.count_params():,} parameters, "
         f"vocabulary {tokenizer.vocabulary_size()}) on {source} for {config.steps} steps "
-        f"into {run_dir}"
+        f"into {run_dir}; {replicas} replica(s) x batch {args.batch_size // replicas}, "
+        f"{args.precision}"
     )
     started = time.time()
     history = train(model, datasets.train, datasets.validation, run_dir, config)
     seconds = time.time() - started
+    if not distribution.extended.should_checkpoint:
+        print(f"kerazoo: done in {seconds:.0f} s; the chief worker writes {run_dir}")
+        return
 
     from kerazoo.export.run_directory import save_run
 
@@ -127,6 +153,9 @@ def run(args):
             "tokenizer": args.tokenizer,
             "train_config": {k: v for k, v in vars(config).items()},
             "batch_size": args.batch_size,
+            "strategy": kind,
+            "replicas": replicas,
+            "precision": args.precision,
             "seed": args.seed,
             "wall_seconds": round(seconds, 1),
         },

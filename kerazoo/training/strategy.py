@@ -170,7 +170,7 @@ def per_replica_batch_size(
     replicas = strategy.num_replicas_in_sync
     if global_batch_size % replicas:
         raise ValueError(
-            f"The global batch size {global_batch_size} must split evenly over "
+            f"`global_batch_size`={global_batch_size} must split evenly over "
             f"the {replicas} replicas of {type(strategy).__name__}; use a "
             f"multiple of {replicas}."
         )

@@ -83,7 +83,7 @@ def test_the_global_batch_splits_evenly_over_the_replicas():
     assert per_replica_batch_size(12, one) == 12
     two = TwoReplicas()
     assert per_replica_batch_size(12, two) == 6
-    with pytest.raises(ValueError, match="global batch size 7 must split evenly over the 2"):
+    with pytest.raises(ValueError, match="`global_batch_size`=7 must split evenly over the 2"):
         per_replica_batch_size(7, two)
     with pytest.raises(ValueError, match="global_batch_size"):
         per_replica_batch_size(0, one)
