@@ -7,7 +7,7 @@ Layout (everything a later command needs, nothing else):
       model.keras       the trained model (Keras v3 format)
       tokenizer/        the tokenizer's files (see `kerazoo.data.save_tokenizer`)
       checkpoints/      one `.keras` file per epoch (training only)
-      backup/           `BackupAndRestore` state, so a killed run resumes
+      backup/           the last epoch's backup, so a killed run resumes
       logs/             TensorBoard logs
       history.json, learning_curve.png, samples.txt
 

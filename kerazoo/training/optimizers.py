@@ -35,8 +35,8 @@ def build_optimizer(
 
     The exclusions live on this optimizer object, not in its config: a model
     reloaded from a `.keras` file gets an AdamW that decays everything. Resume
-    training through `keras.callbacks.BackupAndRestore` (which reloads weights
-    into the live optimizer) or rebuild the optimizer with this function.
+    training through `train()`'s epoch backups (which reload state into the
+    live optimizer) or rebuild the optimizer with this function.
 
     Args:
         model: A built model (its variables must exist).

@@ -47,9 +47,9 @@ class RunHistory(keras.callbacks.Callback):
 
     Unlike keras' `History`, it survives interruptions: after each epoch the
     whole history is rewritten atomically, and when a resumed run (see
-    `keras.callbacks.BackupAndRestore`) starts again at some epoch, records
+    `kerazoo.training.backup.EpochBackup`) starts again at some epoch, records
     from that epoch on are dropped before new ones are added. Put it before
-    `BackupAndRestore` in the callback list, so that a kill between the two
+    `EpochBackup` in the callback list, so that a kill between the two
     leaves the history ahead of the backup, never behind it.
 
     It also adds the optimizer's current `learning_rate` to the epoch logs,
