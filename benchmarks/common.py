@@ -111,3 +111,14 @@ def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(aligns) + " |"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def train_window(model, iterator, calls):
+    """A callable that runs `calls` train-function calls and waits for the loss."""
+
+    def run():
+        for _ in range(calls):
+            logs = model.train_function(iterator)
+        return float(logs["loss"])
+
+    return run

@@ -43,6 +43,7 @@ from benchmarks.common import (  # noqa: E402
     markdown_table,
     model_flops_utilization,
     ratio_quartiles,
+    train_window,
 )
 from kerazoo.data import CharTokenizer, read_text_file  # noqa: E402
 from kerazoo.layers.activations import get_activation  # noqa: E402
@@ -109,17 +110,6 @@ def keras_hub_gpt(config):
     )(x)
     logits = embedding.token_embedding(x, reverse=True)
     return keras.Model(token_ids, logits, name="keras_hub_gpt")
-
-
-def train_window(model, iterator, calls):
-    """A callable that runs `calls` train-function calls and waits for the loss."""
-
-    def run():
-        for _ in range(calls):
-            logs = model.train_function(iterator)
-        return float(logs["loss"])
-
-    return run
 
 
 def parse_args():

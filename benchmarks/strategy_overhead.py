@@ -30,7 +30,12 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import interleaved_seconds, markdown_table, median_ratio  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    interleaved_seconds,
+    markdown_table,
+    median_ratio,
+    train_window,
+)
 from kerazoo.data import CharTokenizer, causal_lm_datasets, read_text_file  # noqa: E402
 from kerazoo.training import TrainConfig, build_optimizer, compile_causal_lm  # noqa: E402
 
@@ -57,17 +62,6 @@ def compiled_model(strategy, vocabulary_size, jit_compile):
         model = kerazoo.models.build("gpt", PRESET, vocabulary_size=vocabulary_size)
         compile_like_train(model, jit_compile)
     return model
-
-
-def window(model, iterator, steps):
-    """A callable that runs `steps` training steps and waits for the loss."""
-
-    def run():
-        for _ in range(steps):
-            logs = model.train_function(iterator)
-        return float(logs["loss"])
-
-    return run
 
 
 def parse_args():
@@ -108,8 +102,8 @@ def main():
     windows = {}
     for name, (strategy, iterator) in variants.items():
         model = compiled_model(strategy, tokenizer.vocabulary_size(), args.jit_compile)
-        window(model, iterator, args.warmup + 1)()  # Compiles, then warms up.
-        windows[name] = window(model, iterator, args.steps)
+        train_window(model, iterator, args.warmup + 1)()  # Compiles, then warms up.
+        windows[name] = train_window(model, iterator, args.steps)
 
     seconds = interleaved_seconds(windows, args.repeats)
     tokens = args.steps * BATCH_SIZE * length
