@@ -20,9 +20,9 @@ import keras
 import keras_hub
 import tensorflow as tf
 
-from kerazoo.utils.atomic import atomic_write_text
 from kerazoo.data.text_codec import TextCodecMixin
 from kerazoo.data.text_files import read_text_lines
+from kerazoo.utils.atomic import atomic_write_text
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")

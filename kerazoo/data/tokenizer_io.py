@@ -22,11 +22,11 @@ import pathlib
 
 import keras_hub
 
-from kerazoo.utils.atomic import atomic_write_text
 from kerazoo.data.byte_pair import BytePairTokenizer, read_byte_pair_vocabulary, read_merges
 from kerazoo.data.char_tokenizer import CharTokenizer, read_char_vocabulary
 from kerazoo.data.text_files import read_text_file, read_text_lines
 from kerazoo.data.word_piece import WordPieceTokenizer
+from kerazoo.utils.atomic import atomic_write_text
 
 TOKENIZER_FILE = "tokenizer.json"
 FORMAT_VERSION = 1

@@ -5,8 +5,8 @@ the whole loop: AdamW (`build_optimizer`) on a warmup-cosine schedule
 (`warmup_cosine_schedule`), token-mean cross-entropy and perplexity
 (`compile_causal_lm`), and `default_callbacks`, which make the run folder
 resumable after a kill and inspectable (checkpoints, `history.json`,
-`learning_curve.png`, TensorBoard logs). `atomic_path` and
-`atomic_write_text` write any file so that readers never see half of it.
+`learning_curve.png`, TensorBoard logs). Files are written atomically with
+`kerazoo.utils.atomic`.
 
 Scaling out: `strategy(kind)` picks a `tf.distribute` strategy (several GPUs,
 a multi-worker cluster, a TPU), `per_replica_batch_size` splits the global
@@ -14,7 +14,6 @@ batch, and `precision(name)` builds models in mixed precision. `EpochBackup`
 and `restore_backup` are the atomic epoch backups a killed run resumes from.
 """
 
-from kerazoo.utils.atomic import atomic_path, atomic_write_text
 from kerazoo.training.backup import EpochBackup, restore_backup
 from kerazoo.training.callbacks import default_callbacks
 from kerazoo.training.checkpoint import AtomicModelCheckpoint, latest_checkpoint
@@ -40,8 +39,6 @@ __all__ = [
     "PRECISIONS",
     "RunHistory",
     "TrainConfig",
-    "atomic_path",
-    "atomic_write_text",
     "build_optimizer",
     "causal_lm_loss",
     "compile_causal_lm",

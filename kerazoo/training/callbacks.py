@@ -7,10 +7,10 @@ import keras
 
 from kerazoo.training.backup import EpochBackup
 from kerazoo.training.checkpoint import AtomicModelCheckpoint
-from kerazoo.utils.checks import check_path
 from kerazoo.training.learning_curve import LearningCurvePlot
 from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.run_history import RunHistory
+from kerazoo.utils.checks import check_path
 
 CHECKPOINT_DIR = "checkpoints"
 BACKUP_DIR = "backup"

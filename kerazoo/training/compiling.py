@@ -2,9 +2,9 @@
 
 import keras
 
-from kerazoo.utils.checks import check_int, check_type
 from kerazoo.training.losses import causal_lm_loss
 from kerazoo.training.metrics import perplexity
+from kerazoo.utils.checks import check_int, check_type
 
 
 def compile_causal_lm(

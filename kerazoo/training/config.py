@@ -4,8 +4,8 @@ import dataclasses
 
 import keras
 
-from kerazoo.utils.checks import check_int, check_real, check_type
 from kerazoo.training.schedules import warmup_cosine_schedule
+from kerazoo.utils.checks import check_int, check_real, check_type
 
 
 @dataclasses.dataclass(frozen=True)

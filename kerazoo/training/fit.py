@@ -12,7 +12,6 @@ import tensorflow as tf
 
 from kerazoo.training.backup import restore_backup
 from kerazoo.training.callbacks import BACKUP_DIR, default_callbacks
-from kerazoo.utils.checks import check_path, check_type
 from kerazoo.training.compiling import compile_causal_lm
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.multi_worker import fit_across_workers
@@ -20,6 +19,7 @@ from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.optimizers import build_optimizer
 from kerazoo.training.run_history import RunHistory
 from kerazoo.training.strategy import per_replica_batch_size, sum_replica_gradients_first
+from kerazoo.utils.checks import check_path, check_type
 
 
 def train(

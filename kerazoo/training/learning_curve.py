@@ -7,9 +7,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from kerazoo.training.run_history import RunHistory
 from kerazoo.utils.atomic import atomic_path
 from kerazoo.utils.checks import check_path, check_type
-from kerazoo.training.run_history import RunHistory
 
 
 def plot_learning_curve(history: dict, path: str | os.PathLike) -> None:
