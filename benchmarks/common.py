@@ -1,4 +1,4 @@
-"""What the benchmarks share: interleaved timing, the machine's GEMM peak, MFU, tables.
+"""What the benchmarks share: interleaved timing, the machine's GEMM peak, tables.
 
 Timings on a shared machine are noisy, so benchmarks compare contenders in
 one process with short timed windows that alternate between them
@@ -77,22 +77,6 @@ def gemm_window(size=1024, products=8):
 
     chain(a, b).numpy()
     return (lambda: chain(a, b).numpy()), 2 * size**3 * products
-
-
-def gemm_peak_gflops(repeats=20, size=1024, products=8):
-    """The machine's float32 GEMM throughput in GFLOP/s, best of `repeats` windows."""
-    run, flops = gemm_window(size, products)
-    best = min(interleaved_seconds({"gemm": run}, repeats)["gemm"])
-    return flops / best / 1e9
-
-
-def model_flops_utilization(parameters, tokens_per_second, peak_gflops):
-    """Training MFU: `6 * parameters * tokens/s` over the peak (the 6N rule).
-
-    The 6N rule counts a forward (2N) and a backward (4N) FLOP pair per
-    parameter per token and leaves attention scores out.
-    """
-    return 6 * parameters * tokens_per_second / (peak_gflops * 1e9)
 
 
 def markdown_table(header, rows):
