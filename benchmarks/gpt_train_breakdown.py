@@ -73,6 +73,7 @@ def values_only(self, query, memory=None, attention_mask=None, **kwargs):
 
 
 def gpt(vocabulary_size, **overrides):
+    """kerazoo's gpt-nano, with config overrides."""
     return kerazoo.models.build("gpt", PRESET, vocabulary_size=vocabulary_size, **overrides)
 
 
