@@ -81,11 +81,13 @@ def in_two_halves(model):
     """`model`'s layers applied to each half of the batch as separate subgraphs."""
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
 
+    backbone = model.backbone
+
     def logits(half):
-        x = model.embeddings(half)
-        for block in model.transformer_layers:
+        x = backbone.embeddings(half)
+        for block in backbone.transformer_layers:
             x = block(x)
-        return model.embeddings.token_embedding(model.final_layernorm(x), reverse=True)
+        return backbone.token_embedding(backbone.final_layernorm(x), reverse=True)
 
     half = BATCH_SIZE // 2
     first = keras.layers.Lambda(lambda ids: ids[:half])(token_ids)

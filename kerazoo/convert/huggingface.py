@@ -52,7 +52,7 @@ def from_huggingface(directory):
             `merges.txt` are read too when both are there.
 
     Returns:
-        `(model, tokenizer)`: a `kerazoo.models.GPT` with the checkpoint's weights (dropout 0),
+        `(model, tokenizer)`: a `kerazoo.models.GPTCausalLM` with the checkpoint's weights (dropout 0),
         whose logits equal `GPT2LMHeadModel`'s, and the byte-pair tokenizer, or None when the
         directory has no `vocab.json`/`merges.txt`.
 
@@ -169,14 +169,15 @@ def read_tensors(directory):
 
 def weight_names(model):
     """Hugging Face tensor name -> the kerazoo variable it fills, for every model weight."""
-    embeddings = model.embeddings
+    backbone = model.backbone
+    embeddings = backbone.embeddings
     names = {
         "wte.weight": embeddings.token_embedding.embeddings,
         "wpe.weight": embeddings.position_embedding.embeddings,
-        "ln_f.weight": model.final_layernorm.gamma,
-        "ln_f.bias": model.final_layernorm.beta,
+        "ln_f.weight": backbone.final_layernorm.gamma,
+        "ln_f.bias": backbone.final_layernorm.beta,
     }
-    for i, block in enumerate(model.transformer_layers):
+    for i, block in enumerate(backbone.transformer_layers):
         attention, feedforward = block.self_attention, block.feedforward
         for hf_name, variable in (
             ("ln_1.weight", block.self_attention_layernorm.gamma),
@@ -212,7 +213,7 @@ def load_weights(model, tensors):
     unused = sorted(set(tensors) - set(targets))
     if missing or unused:
         raise ValueError(
-            f"The checkpoint does not match a GPT-2 of {model.num_layers} layers: missing "
+            f"The checkpoint does not match a GPT-2 of {model.backbone.num_layers} layers: missing "
             f"tensors {missing}, unused tensors {unused}."
         )
     for name, variable in targets.items():

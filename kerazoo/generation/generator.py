@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.generation.decoding import decode
+from kerazoo.generation.protocol import check_decodable
 from kerazoo.generation.sampling import SamplingSettings
 
 # Prompt widths are rounded up to a multiple of this, so prompts of similar
@@ -14,29 +15,33 @@ _WIDTH_BUCKET = 16
 
 
 class Generator:
-    """Compiled, cached decoding for one causal language model.
+    """Compiled decoding for one model of the decoding protocol.
 
     The decoding loop is compiled once per (batch, prompt width, max new
     tokens) shape; sampling settings and seeds are tensors, so changing them
     does not retrace. `trace_count` says how often it compiled.
 
+    The generator holds its model weakly, so caching generators per model
+    (`generator_for`) never keeps a deleted model alive.
+
     Args:
-        model: a causal LM with `init_cache`, `call_with_cache` and
-            `max_sequence_length` (e.g. `kerazoo.models.GPT`).
+        model: a model of the decoding protocol (`kerazoo.generation.protocol`),
+            e.g. `kerazoo.models.build("gpt")`.
         jit_compile: compile the loop with XLA. Defaults to True.
     """
 
     def __init__(self, model, jit_compile=True):
-        for attribute in ("init_cache", "call_with_cache", "max_sequence_length"):
-            if not hasattr(model, attribute):
-                raise TypeError(
-                    f"`model` must be a causal LM with a key/value cache (missing "
-                    f"`{attribute}`), e.g. one from kerazoo.models.build('gpt'); "
-                    f"got {type(model).__name__}."
-                )
-        self.model = model
+        check_decodable(model)
+        self._model = weakref.ref(model)
         self.trace_count = 0
         self._decode = tf.function(self._traced_decode, jit_compile=jit_compile)
+
+    @property
+    def model(self):
+        model = self._model()
+        if model is None:
+            raise ReferenceError("The model of this Generator was deleted.")
+        return model
 
     def _traced_decode(self, token_ids, prompt_lengths, max_new_tokens, settings, stop_ids):
         self.trace_count += 1
@@ -46,8 +51,8 @@ class Generator:
         """Extend token-id prompts.
 
         Args:
-            prompts: list of lists of int token ids, each non-empty and at most
-                `model.max_sequence_length` long.
+            prompts: list of lists of int token ids, each non-empty and no
+                longer than the model's context window, if it has one.
             max_new_tokens: int > 0.
             settings: `SamplingSettings`; defaults to plain sampling, seed 0.
             stop_token_ids: ids that end a row (kept in its output).
@@ -60,18 +65,20 @@ class Generator:
             raise ValueError(f"`max_new_tokens` must be a positive int, got {max_new_tokens!r}.")
         if not prompts:
             raise ValueError("`prompts` is empty: pass at least one prompt.")
-        context = self.model.max_sequence_length
+        context = self.model.context_window
         for i, prompt in enumerate(prompts):
             if len(prompt) == 0:
                 raise ValueError(f"Prompt {i} is empty: pass at least one token.")
-            if len(prompt) > context:
+            if context is not None and len(prompt) > context:
                 raise ValueError(
                     f"Prompt {i} has {len(prompt)} tokens, more than the model's "
                     f"context of {context}. Shorten the prompt (keep its last "
                     f"{context} tokens) or use a model with a longer context."
                 )
         longest = max(len(p) for p in prompts)
-        width = min(context, -(-longest // _WIDTH_BUCKET) * _WIDTH_BUCKET)
+        width = -(-longest // _WIDTH_BUCKET) * _WIDTH_BUCKET
+        if context is not None:
+            width = min(context, width)
         padded = np.zeros((len(prompts), width), np.int32)
         for row, prompt in enumerate(prompts):
             padded[row, : len(prompt)] = prompt

@@ -1,7 +1,33 @@
-"""Model families composed from `kerazoo.layers`, and the builder that makes them."""
+"""Model families composed from `kerazoo.layers`, and the builder that makes them.
+
+Each family has a backbone (inputs -> hidden states) and task models that
+put a head on it, as keras-hub does; `build(family, preset)` returns the
+family's task model.
+"""
 
 from kerazoo.models import gpt  # noqa: F401  (registers the family)
-from kerazoo.models.gpt import GPT, GPTConfig
-from kerazoo.models.registry import build, get_family, list_models, resolve_config
+from kerazoo.models.gpt import GPTConfig
+from kerazoo.models.gpt_backbone import GPTBackbone
+from kerazoo.models.gpt_causal_lm import GPTCausalLM
+from kerazoo.models.registry import (
+    Family,
+    build,
+    family_names,
+    get_family,
+    list_models,
+    register_family,
+    resolve_config,
+)
 
-__all__ = ["GPT", "GPTConfig", "build", "get_family", "list_models", "resolve_config"]
+__all__ = [
+    "Family",
+    "GPTBackbone",
+    "GPTCausalLM",
+    "GPTConfig",
+    "build",
+    "family_names",
+    "get_family",
+    "list_models",
+    "register_family",
+    "resolve_config",
+]

@@ -60,12 +60,12 @@ def test_logits_equal_transformers(converted, name):
 
 
 def test_config_is_mapped(converted):
-    model, _ = converted
-    assert (model.num_layers, model.num_heads, model.hidden_dim) == (2, 2, 32)
-    assert (model.intermediate_dim, model.max_sequence_length) == (128, 32)
-    assert model.vocabulary_size == 297
-    assert model.activation == "gelu_approximate"
-    assert model.dropout == 0.0
+    backbone = converted[0].backbone
+    assert (backbone.num_layers, backbone.num_heads, backbone.hidden_dim) == (2, 2, 32)
+    assert (backbone.intermediate_dim, backbone.max_sequence_length) == (128, 32)
+    assert backbone.vocabulary_size == 297
+    assert backbone.activation == "gelu_approximate"
+    assert backbone.dropout == 0.0
 
 
 def test_unprefixed_keys_mask_buffers_and_tied_lm_head_load(tmp_path):
@@ -98,7 +98,7 @@ def test_sharded_checkpoint_loads(tmp_path):
 def test_half_precision_checkpoint_loads(tmp_path):
     tensors = {name: array.astype(np.float16) for name, array in fixture_tensors().items()}
     model, _ = from_huggingface(write_checkpoint(tmp_path, tensors))
-    assert model.embeddings.token_embedding.embeddings.dtype == "float32"
+    assert model.backbone.embeddings.token_embedding.embeddings.dtype == "float32"
     assert max_logit_difference(model) < 0.1
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from kerazoo.data import CharTokenizer
 from kerazoo.export.run_directory import load_run, save_run
-from kerazoo.models import GPT, build
+from kerazoo.models import GPTCausalLM, build
 
 
 def test_round_trip(tmp_path):
@@ -13,7 +13,7 @@ def test_round_trip(tmp_path):
                   intermediate_dim=16, max_sequence_length=8)
     save_run(tmp_path / "run", model, tokenizer, {"preset": "tiny"})
     loaded, loaded_tokenizer, metadata = load_run(tmp_path / "run")
-    assert isinstance(loaded, GPT)
+    assert isinstance(loaded, GPTCausalLM)
     ids = np.array([[1, 2, 3]], "int32")
     np.testing.assert_allclose(np.asarray(loaded(ids)), np.asarray(model(ids)), atol=1e-6)
     assert loaded_tokenizer.get_vocabulary() == tokenizer.get_vocabulary()

@@ -3,7 +3,7 @@ import pytest
 import keras
 
 from kerazoo.models import build, list_models, resolve_config
-from kerazoo.models.gpt import GPT
+from kerazoo.models import GPTBackbone, GPTCausalLM
 
 rng = np.random.default_rng(0)
 
@@ -17,8 +17,8 @@ def tiny_gpt(**overrides):
 
 def test_build_default_maps_token_ids_to_logits():
     model = build("gpt")
-    assert isinstance(model, GPT)
-    assert model.max_sequence_length == 64 and model.num_layers == 4
+    assert isinstance(model, GPTCausalLM) and isinstance(model.backbone, GPTBackbone)
+    assert model.max_sequence_length == 64 and model.backbone.num_layers == 4
     logits = model(rng.integers(0, 65, (2, 10)).astype("int32"))
     assert logits.shape == (2, 10, 65)
     assert keras.backend.standardize_dtype(logits.dtype) == "float32"
@@ -41,8 +41,8 @@ def test_weights_are_tied_and_residual_init_is_scaled():
     model = build("gpt", "gpt-mini", num_layers=8)
     names = [w.path for w in model.weights]
     assert not any("reverse" in n for n in names)
-    inner = np.asarray(model.transformer_layers[0].feedforward.inner.kernel)
-    outer = np.asarray(model.transformer_layers[0].feedforward.outer.kernel)
+    inner = np.asarray(model.backbone.transformer_layers[0].feedforward.inner.kernel)
+    outer = np.asarray(model.backbone.transformer_layers[0].feedforward.outer.kernel)
     np.testing.assert_allclose(inner.std(), 0.02, rtol=0.05)
     np.testing.assert_allclose(outer.std(), 0.02 / np.sqrt(16), rtol=0.05)
 
@@ -61,10 +61,10 @@ def test_cached_decoding_equals_full_recompute():
     model = tiny_gpt()
     ids = rng.integers(0, 31, (3, 12)).astype("int32")
     full = np.asarray(model(ids))
-    logits, cache = model.call_with_cache(ids[:, :4], model.init_cache(3), 0)
+    logits, cache = model.decode_step(ids[:, :4], model.init_decoding_state(3), 0)
     pieces = [np.asarray(logits)]
     for i in range(4, 12):
-        logits, cache = model.call_with_cache(ids[:, i : i + 1], cache, i)
+        logits, cache = model.decode_step(ids[:, i : i + 1], cache, i)
         pieces.append(np.asarray(logits))
     np.testing.assert_allclose(np.concatenate(pieces, 1), full, atol=1e-5)
 
@@ -75,14 +75,14 @@ def test_keras_file_round_trip(tmp_path):
     path = tmp_path / "gpt.keras"
     model.save(path)
     reloaded = keras.saving.load_model(path)
-    assert isinstance(reloaded, GPT)
+    assert isinstance(reloaded, GPTCausalLM)
     assert reloaded.get_config() == model.get_config()
     np.testing.assert_allclose(np.asarray(reloaded(ids)), np.asarray(model(ids)), atol=1e-6)
 
 
 def test_config_round_trip():
     model = tiny_gpt(dropout=0.1)
-    clone = GPT.from_config(model.get_config())
+    clone = GPTCausalLM.from_config(model.get_config())
     assert clone.get_config() == model.get_config()
     assert clone.count_params() == model.count_params()
 
@@ -92,7 +92,23 @@ def test_mixed_precision_keeps_logits_float32():
     model = tiny_gpt()
     logits = model(rng.integers(0, 31, (2, 5)).astype("int32"))
     assert keras.backend.standardize_dtype(logits.dtype) == "float32"
-    assert model.transformer_layers[0].compute_dtype == "bfloat16"
+    assert model.backbone.transformer_layers[0].compute_dtype == "bfloat16"
+
+
+def test_dtype_policy_is_a_model_argument_that_survives_a_reload(tmp_path):
+    model = tiny_gpt(dtype="mixed_bfloat16")
+    assert keras.config.dtype_policy().name == "float32"
+    path = tmp_path / "bf16.keras"
+    model.save(path)
+    reloaded = keras.saving.load_model(path)
+    ids = rng.integers(0, 31, (2, 5)).astype("int32")
+    # The trunk and the head's matrix product compute in bfloat16 ...
+    assert keras.backend.standardize_dtype(reloaded.backbone(ids).dtype) == "bfloat16"
+    assert reloaded.backbone.token_embedding.compute_dtype == "bfloat16"
+    assert reloaded.backbone.get_config()["dtype"] == model.backbone.get_config()["dtype"]
+    # ... and the logits are cast to float32 after it.
+    assert keras.backend.standardize_dtype(reloaded(ids).dtype) == "float32"
+    np.testing.assert_allclose(np.asarray(reloaded(ids)), np.asarray(model(ids)), atol=1e-6)
 
 
 def test_bad_configurations_are_clear_errors():
