@@ -4,7 +4,7 @@ Both models have nanoGPT's CPU shape (`gpt-nano`: 4 pre-LN layers, 4 heads,
 width 128, context 64, tanh GELU, tied embeddings) and the same parameter
 count, and both train through Keras' own train function with the same
 optimizer (`kerazoo.training.build_optimizer`), loss and metric
-(`compile_causal_lm`), data (Tiny Shakespeare characters, batch 12) and XLA.
+(`compile_model`), data (Tiny Shakespeare characters, batch 12) and XLA.
 
 After compilation and warm-up, short timed windows of `--steps` steps
 alternate between the two models and a window of float32 matrix products
@@ -51,7 +51,7 @@ from benchmarks.common import (  # noqa: E402
 )
 from kerazoo.data import CharTokenizer, read_text_file  # noqa: E402
 from kerazoo.layers.activations import get_activation  # noqa: E402
-from kerazoo.training import build_optimizer, compile_causal_lm  # noqa: E402
+from kerazoo.training import build_optimizer, compile_model  # noqa: E402
 
 CORPUS = pathlib.Path(__file__).resolve().parents[1] / "data" / "tinyshakespeare.txt"
 PRESET = "gpt-nano"
@@ -112,7 +112,7 @@ def compiled_window(model, optimizer, dataset, steps, warmup, steps_per_executio
     The window runs `steps` training steps (`steps_per_execution` per call of
     the train function) after compilation and `warmup` untimed steps.
     """
-    compile_causal_lm(
+    compile_model(
         model, optimizer, jit_compile=True, steps_per_execution=steps_per_execution
     )
     model.make_train_function()

@@ -37,7 +37,7 @@ from benchmarks.common import (  # noqa: E402
     train_window,
 )
 from kerazoo.data import CharTokenizer, causal_lm_datasets, read_text_file  # noqa: E402
-from kerazoo.training import TrainConfig, build_optimizer, compile_causal_lm  # noqa: E402
+from kerazoo.training import TrainConfig, build_optimizer, compile_model  # noqa: E402
 
 DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tinyshakespeare.txt"
 PRESET = "gpt-nano"
@@ -51,7 +51,7 @@ def compile_like_train(model, jit_compile):
     optimizer = build_optimizer(
         model, config.learning_rate_schedule(), global_clipnorm=config.global_clipnorm
     )
-    compile_causal_lm(model, optimizer, jit_compile=jit_compile)
+    compile_model(model, optimizer, jit_compile=jit_compile)
     model.make_train_function()
 
 

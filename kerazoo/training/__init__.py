@@ -3,7 +3,7 @@
 `train(model, train_ds, validation_ds, run_dir, TrainConfig(steps=...))` is
 the whole loop: AdamW (`build_optimizer`) on a warmup-cosine schedule
 (`warmup_cosine_schedule`), token-mean cross-entropy and perplexity
-(`compile_causal_lm`), and `default_callbacks`, which make the run folder
+(`compile_model`), and `default_callbacks`, which make the run folder
 resumable after a kill and inspectable (checkpoints, `history.json`,
 `learning_curve.png`, TensorBoard logs). Files are written atomically with
 `kerazoo.utils.atomic`.
@@ -17,7 +17,7 @@ and `restore_backup` are the atomic epoch backups a killed run resumes from.
 from kerazoo.training.backup import EpochBackup, restore_backup
 from kerazoo.training.callbacks import default_callbacks
 from kerazoo.training.checkpoint import AtomicModelCheckpoint, latest_checkpoint
-from kerazoo.training.compiling import compile_causal_lm
+from kerazoo.training.compiling import compile_model
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.fit import train
 from kerazoo.training.learning_curve import LearningCurvePlot, plot_learning_curve
@@ -41,7 +41,7 @@ __all__ = [
     "TrainConfig",
     "build_optimizer",
     "causal_lm_loss",
-    "compile_causal_lm",
+    "compile_model",
     "default_callbacks",
     "latest_checkpoint",
     "per_replica_batch_size",

@@ -1,4 +1,4 @@
-"""Compiling a causal language model for `fit` and `evaluate`."""
+"""Compiling a model for `fit` and `evaluate`."""
 
 import keras
 
@@ -7,20 +7,26 @@ from kerazoo.training.metrics import perplexity
 from kerazoo.utils.checks import check_int, check_type
 
 
-def compile_causal_lm(
+def compile_model(
     model: keras.Model,
     optimizer: keras.optimizers.Optimizer,
+    loss: keras.losses.Loss | None = None,
+    metrics: list | None = None,
     jit_compile: bool = False,
     steps_per_execution: int = 1,
 ) -> None:
-    """Compiles `model` with the causal LM loss and a perplexity metric.
+    """Compiles `model` with a task's loss and metrics.
 
     Call it inside the distribution strategy scope the model was built under.
 
     Args:
-        model: Maps int32 `token_ids` `(batch, time)` to logits
-            `(batch, time, vocab)`.
+        model: The model to train.
         optimizer: From `build_optimizer`, for instance.
+        loss: A keras loss (or a dict of them, one per output); None for the
+            causal-LM loss, `causal_lm_loss()`. Padding is masked with the
+            dataset's sample weights or the loss's `ignore_class`.
+        metrics: A list of keras metrics; None for `[perplexity()]` with the
+            causal-LM loss, else none.
         jit_compile: Compile the train and eval steps with XLA. Faster on
             GPUs once compiled, but every new input shape recompiles.
             Defaults to False.
@@ -38,10 +44,13 @@ def compile_causal_lm(
     )
     check_type("jit_compile", jit_compile, bool, "a bool")
     check_int("steps_per_execution", steps_per_execution, low=1)
+    if loss is None:
+        loss = causal_lm_loss()
+        metrics = [perplexity()] if metrics is None else metrics
     model.compile(
         optimizer=optimizer,
-        loss=causal_lm_loss(),
-        metrics=[perplexity()],
+        loss=loss,
+        metrics=list(metrics or []),
         jit_compile=jit_compile,
         steps_per_execution=steps_per_execution,
     )

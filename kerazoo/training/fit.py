@@ -1,4 +1,4 @@
-"""Training a causal language model end to end: `train`."""
+"""Training any kerazoo model end to end, resumably: `train`."""
 
 import contextlib
 import os
@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from kerazoo.training.backup import restore_backup
 from kerazoo.training.callbacks import BACKUP_DIR, default_callbacks
-from kerazoo.training.compiling import compile_causal_lm
+from kerazoo.training.compiling import compile_model
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.multi_worker import fit_across_workers
 from kerazoo.training.nan_guard import NanGuard
@@ -30,12 +30,14 @@ def train(
     config: TrainConfig,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
+    loss: keras.losses.Loss | None = None,
+    metrics: Sequence[keras.metrics.Metric] | None = None,
 ) -> dict:
     """Trains `model` for `config.steps` optimizer updates, resumably.
 
     Builds AdamW with the warmup-cosine schedule (`build_optimizer`), compiles
-    with the token-mean cross-entropy and perplexity (`compile_causal_lm`),
-    and fits for `config.epochs` epochs of `config.steps_per_epoch` steps with
+    with the task's loss and metrics (`compile_model`; by default the
+    token-mean cross-entropy and perplexity of a causal LM), and fits for `config.epochs` epochs of `config.steps_per_epoch` steps with
     keras progress bars and `default_callbacks(run_dir)`. `train_ds` is
     repeated, so one epoch need not be one pass over the data.
 
@@ -59,10 +61,13 @@ def train(
     the end, and the history they return covers only the epochs of this call.
 
     Args:
-        model: A built model mapping int32 `token_ids` `(batch, time)` to
-            logits `(batch, time, vocab)`. Its previous compile state is
-            replaced.
-        train_ds: Batches of `(token_ids, targets)`, both int `(batch, time)`.
+        model: A built model. Its previous compile state is replaced.
+        train_ds: Batches of `(inputs, targets)` or `(inputs, targets,
+            sample_weights)`: `inputs` a tensor or a dict of tensors keyed by
+            the model's input names (e.g. `token_ids`, `padding_mask`, int32),
+            `targets` what `loss` compares the outputs with (for a causal LM,
+            int token ids `(batch, time)`), `sample_weights` per-target
+            weights (0 on padding).
         validation_ds: Finite batches like `train_ds`, evaluated in full after
             every epoch, or `None`.
         run_dir: The run folder; see `default_callbacks` for its contents.
@@ -70,6 +75,9 @@ def train(
         callbacks: Extra callbacks, called after the default ones.
         verbose: Keras `fit` verbosity: `"auto"`, 0 (silent), 1 (progress
             bar) or 2 (one line per epoch). Defaults to `"auto"`.
+        loss: The task's loss; None for the causal-LM loss.
+        metrics: The task's metrics; None for perplexity with the causal-LM
+            loss.
 
     Returns:
         The whole run's history, as written to `run_dir/history.json`
@@ -78,7 +86,7 @@ def train(
 
     Raises:
         TypeError: If an argument has the wrong type, or a dataset does not
-            yield `(token_ids, targets)` pairs of integer tensors.
+            yield `(inputs, targets[, sample_weights])` tuples of tensors.
         ValueError: If `model` is not built, was built outside the
             distribution strategy now in scope, a dataset's batch size does
             not split over the replicas, or the backup in `run_dir` was made
@@ -108,9 +116,11 @@ def train(
             beta_2=config.beta_2,
             global_clipnorm=config.global_clipnorm,
         )
-        compile_causal_lm(
+        compile_model(
             model,
             optimizer,
+            loss=loss,
+            metrics=metrics,
             jit_compile=config.jit_compile,
             steps_per_execution=config.steps_per_execution,
         )
@@ -186,7 +196,7 @@ def _writable_run_dir(
 
 
 def _check_batch_size(name: str, dataset: tf.data.Dataset, strategy) -> None:
-    batch_size = dataset.element_spec[0].shape[0]
+    batch_size = tf.nest.flatten(dataset.element_spec[0])[0].shape[0]
     if batch_size is not None and strategy.num_replicas_in_sync > 1:
         try:
             per_replica_batch_size(batch_size, strategy)
@@ -199,10 +209,17 @@ def _check_dataset(name: str, dataset) -> None:
     spec = dataset.element_spec
     if not (
         isinstance(spec, tuple)
-        and len(spec) == 2
-        and all(isinstance(s, tf.TensorSpec) and s.dtype.is_integer for s in spec)
+        and len(spec) in (2, 3)
+        and all(isinstance(s, tf.TensorSpec) for s in tf.nest.flatten(spec))
     ):
         raise TypeError(
-            f"`{name}` must yield (token_ids, targets) pairs of integer "
-            f"tensors, got elements of spec {spec}."
+            f"`{name}` must yield (inputs, targets) or (inputs, targets, "
+            "sample_weights) tuples, inputs a tensor or a dict of tensors; got "
+            f"elements of spec {spec}."
+        )
+    inputs = tf.nest.flatten(spec[0])
+    if not any(s.dtype.is_integer for s in inputs):
+        raise TypeError(
+            f"`{name}`: the inputs hold no integer tensor (token ids), got {spec[0]}. "
+            "Tokenize the text first (kerazoo.data)."
         )

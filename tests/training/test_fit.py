@@ -203,3 +203,37 @@ def test_datasets_must_yield_integer_pairs(tmp_path, make_tiny_lm, make_dataset)
 def test_bad_configs_are_named(keywords, error, words):
     with pytest.raises(error, match=words):
         TrainConfig(**keywords)
+
+
+def _padded_lm():
+    """Maps {"token_ids", "padding_mask"} to logits; padded positions output zeros."""
+    token_ids = keras.Input((8,), dtype="int32", name="token_ids")
+    padding_mask = keras.Input((8,), dtype="int32", name="padding_mask")
+    hidden = keras.layers.Embedding(16, 8, name="token_embedding")(token_ids)
+    logits = keras.layers.Dense(16, name="logits")(hidden)
+    mask = keras.ops.cast(padding_mask, "float32")[..., None]
+    return keras.Model({"token_ids": token_ids, "padding_mask": padding_mask}, logits * mask)
+
+
+def test_dict_inputs_and_sample_weights_mask_padding_out_of_the_loss(tmp_path, make_dataset):
+    def padded(garbage):
+        def pad(token_ids, targets):
+            real = tf.cast(tf.range(8) < 5, tf.int32)[None, :] * tf.ones_like(token_ids)
+            targets = tf.where(real == 1, targets, garbage)
+            return {"token_ids": token_ids, "padding_mask": real}, targets, tf.cast(real, "float32")
+
+        return make_dataset(batches=4).map(pad)
+
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    final = []
+    for garbage, folder in ((0, "a"), (7, "b")):
+        keras.utils.set_random_seed(3)
+        model = _padded_lm()
+        history = train(model, padded(garbage), padded(garbage), tmp_path / folder,
+                        TrainConfig(steps=8, epochs=2, jit_compile=False), verbose=0,
+                        loss=loss, metrics=[])
+        final.append([np.asarray(w) for w in model.weights])
+    assert history["epochs"]["loss"][-1] < history["epochs"]["loss"][0]
+    # Targets under weight 0 change nothing: the loss never saw them.
+    for a, b in zip(*final):
+        np.testing.assert_array_equal(a, b)

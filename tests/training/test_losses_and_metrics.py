@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerazoo.training.compiling import compile_causal_lm
+from kerazoo.training.compiling import compile_model
 from kerazoo.training.losses import causal_lm_loss
 from kerazoo.training.metrics import perplexity
 
@@ -50,14 +50,14 @@ def test_perplexity_is_exp_of_the_token_mean_over_all_updates():
 
 def test_evaluated_perplexity_equals_exp_of_the_loss(make_tiny_lm, make_dataset):
     model = make_tiny_lm()
-    compile_causal_lm(model, keras.optimizers.AdamW(1e-3))
+    compile_model(model, keras.optimizers.AdamW(1e-3))
     results = model.evaluate(make_dataset(batches=3), return_dict=True, verbose=0)
     assert results["perplexity"] == pytest.approx(np.exp(results["loss"]), rel=1e-5)
 
 
 def test_compile_settings_reach_the_model(make_tiny_lm):
     model = make_tiny_lm()
-    compile_causal_lm(
+    compile_model(
         model, keras.optimizers.AdamW(1e-3), jit_compile=False, steps_per_execution=4
     )
     assert model.steps_per_execution == 4
@@ -75,4 +75,4 @@ def test_compile_settings_reach_the_model(make_tiny_lm):
 def test_bad_compile_arguments_are_named(make_tiny_lm, keywords, error, words):
     keywords = {"optimizer": keras.optimizers.AdamW(1e-3), **keywords}
     with pytest.raises(error, match=words):
-        compile_causal_lm(make_tiny_lm(), **keywords)
+        compile_model(make_tiny_lm(), **keywords)

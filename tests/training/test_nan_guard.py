@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kerazoo.training.compiling import compile_causal_lm
+from kerazoo.training.compiling import compile_model
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.fit import train
 from kerazoo.training.nan_guard import NanGuard
@@ -23,7 +23,7 @@ def test_training_stops_at_the_first_nan_step_and_names_it(
     tmp_path, make_tiny_lm, make_dataset, capsys
 ):
     model = make_tiny_lm(poison_token_id=POISON)
-    compile_causal_lm(model, build_optimizer(model, 1e-3))
+    compile_model(model, build_optimizer(model, 1e-3))
     guard = NanGuard(tmp_path / "checkpoints")
     model.fit(
         poisoned_after(make_dataset, clean_batches=2).repeat(),

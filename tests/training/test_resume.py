@@ -8,7 +8,7 @@ import tensorflow as tf
 import kerazoo.data
 import kerazoo.models
 from kerazoo.training.backup import EpochBackup, latest_backup, restore_backup
-from kerazoo.training.compiling import compile_causal_lm
+from kerazoo.training.compiling import compile_model
 from kerazoo.training.optimizers import build_optimizer
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.fit import train
@@ -86,7 +86,7 @@ def test_restore_takes_the_newest_complete_backup(tmp_path, make_dataset):
     fresh.compile(optimizer="adamw", loss="mse")
     with pytest.raises(ValueError, match="does not fit"):
         restore_backup(fresh, backup, steps_per_epoch=3)
-    compile_causal_lm(fresh, build_optimizer(fresh, CONFIG.learning_rate_schedule()))
+    compile_model(fresh, build_optimizer(fresh, CONFIG.learning_rate_schedule()))
     assert restore_backup(fresh, backup, steps_per_epoch=3) == 3
     for restored, saved in zip(fresh.weights, model.weights):
         np.testing.assert_array_equal(restored.numpy(), saved.numpy())
