@@ -131,7 +131,9 @@ def beam_search(
     sequences = tf.tile(buffer[:, None, :], [1, num_beams, 1])  # (batch, beams, width)
     first_beam_only = tf.constant([0.0] + [-math.inf] * (num_beams - 1), tf.float32)
     alive = tf.tile(first_beam_only[None, :], [batch, 1])  # (batch, beams)
-    pool = (sequences, tf.fill(tf.shape(alive), -math.inf), tf.tile(prompt_lengths[:, None], [1, num_beams]))
+    # Finished hypotheses: (sequences, scores, lengths), -inf scores when empty.
+    pool = (sequences, tf.fill(tf.shape(alive), -math.inf),
+            tf.tile(prompt_lengths[:, None], [1, num_beams]))
     done = tf.zeros_like(prompt_lengths, tf.bool)
 
     def write(sequences, index, tokens):
@@ -233,6 +235,7 @@ def _keep_best(pool, candidates, size):
 
 
 def _check_int(name, value, low, high=None, allowed=">= 1"):
+    """Raise a `ValueError` unless `value` is a Python int in [low, high]."""
     if isinstance(value, bool) or not isinstance(value, int) or value < low or (
         high is not None and value > high
     ):
