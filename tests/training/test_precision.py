@@ -29,7 +29,7 @@ def test_precision_sets_the_policy_for_the_block_only():
         model = tiny_gpt()
     assert keras.config.dtype_policy().name == "float32"
     assert model.dtype_policy.name == "mixed_bfloat16"
-    assert model.get_layer("final_layernorm").dtype_policy.name == "mixed_bfloat16"
+    assert model.backbone.get_layer("final_layernorm").dtype_policy.name == "mixed_bfloat16"
     assert {v.dtype for v in model.weights} == {"float32"}
     assert keras.ops.convert_to_tensor(model(np.zeros((2, 5), "int32"))).dtype == "float32"
 
