@@ -13,7 +13,7 @@ def add_parser(commands):
 
 def run(args):
     from kerazoo.convert import from_huggingface
-    from kerazoo.export.run_directory import save_run
+    from kerazoo.runs import save_run
 
     model, tokenizer = from_huggingface(args.directory)
     if tokenizer is None:

@@ -22,11 +22,11 @@ def add_parser(commands):
 
 
 def run(args):
-    from kerazoo.export.run_directory import load_run
-    from kerazoo.export.saved_model import export_saved_model
+    from kerazoo.runs import load_run
+    from kerazoo.export import export_text_generation
 
     model, tokenizer, _ = load_run(args.run_dir)
-    path = export_saved_model(
+    path = export_text_generation(
         model, tokenizer, args.out, overwrite=args.overwrite, **sampling_kwargs(args)
     )
     print(f"kerazoo: exported {args.run_dir} to {path} (signatures: serving_default, logits)")

@@ -15,7 +15,7 @@ def add_parser(commands):
 
 
 def run(args):
-    from kerazoo.export.run_directory import load_run
+    from kerazoo.runs import load_run
     from kerazoo.generation import generate
 
     model, tokenizer, _ = load_run(args.run_dir)

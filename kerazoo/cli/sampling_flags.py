@@ -14,7 +14,7 @@ def add_sampling_flags(parser, max_new_tokens):
 
 
 def sampling_kwargs(args):
-    """The keyword arguments of `generate`/`export_saved_model` the flags give."""
+    """The keyword arguments of `generate`/`export_text_generation` the flags give."""
     return {
         "max_new_tokens": args.max_new_tokens,
         "temperature": args.temperature,

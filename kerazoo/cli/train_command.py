@@ -140,7 +140,7 @@ def run(args):
         print(f"kerazoo: done in {seconds:.0f} s; the chief worker writes {run_dir}")
         return
 
-    from kerazoo.export.run_directory import save_run
+    from kerazoo.runs import save_run
 
     save_run(
         run_dir,

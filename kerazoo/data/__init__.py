@@ -13,6 +13,7 @@ from kerazoo.data.causal_lm import (
     CausalLMDatasets,
     causal_lm_datasets,
     causal_lm_datasets_from_token_ids,
+    causal_lm_evaluation_dataset,
     split_token_ids,
 )
 from kerazoo.data.char_tokenizer import CharTokenizer
@@ -29,6 +30,7 @@ __all__ = [
     "WordPieceTokenizer",
     "causal_lm_datasets",
     "causal_lm_datasets_from_token_ids",
+    "causal_lm_evaluation_dataset",
     "load_byte_pair_tokenizer",
     "load_documents",
     "load_tokenizer",

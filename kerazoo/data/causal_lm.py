@@ -186,12 +186,43 @@ def _train_dataset(token_ids, sequence_length, batch_size, seed):
     return _windows(starts, token_ids, sequence_length)
 
 
-def _validation_dataset(token_ids, sequence_length, batch_size):
+def _validation_dataset(token_ids, sequence_length, batch_size, drop_remainder=True):
     num_windows = (len(token_ids) - 1) // sequence_length
     token_ids = tf.constant(token_ids, tf.int32)
     starts = tf.data.Dataset.range(0, num_windows * sequence_length, sequence_length)
-    starts = starts.batch(batch_size, drop_remainder=True)
+    starts = starts.batch(batch_size, drop_remainder=drop_remainder)
     return _windows(starts, token_ids, sequence_length)
+
+
+def causal_lm_evaluation_dataset(token_ids, sequence_length, batch_size):
+    """Every non-overlapping window of a corpus, in order, once.
+
+    Each token but the first is a target exactly once (up to the last
+    `sequence_length` - 1 tokens, which fill no whole window), so the mean
+    loss over this dataset is the corpus's loss per token.
+
+    Args:
+        token_ids: 1-D integer array-like, the corpus in order.
+        sequence_length: int >= 1, tokens per window (the model's context).
+        batch_size: int >= 1; the last batch may be smaller.
+
+    Returns:
+        A finite dataset of `(inputs, targets)`, each (batch, sequence_length)
+        int32.
+
+    Raises:
+        ValueError: If the corpus holds no window of `sequence_length + 1`
+            tokens.
+    """
+    _check_arguments(sequence_length, batch_size, 0.5, DEFAULT_SEED)
+    token_ids = np.asarray(token_ids, np.int32)
+    if len(token_ids) < sequence_length + 1:
+        raise ValueError(
+            f"The text is too short to evaluate: {len(token_ids)} tokens make no "
+            f"window of sequence_length + 1 = {sequence_length + 1} tokens. Pass "
+            "a longer text."
+        )
+    return _validation_dataset(token_ids, sequence_length, batch_size, drop_remainder=False)
 
 
 def _windows(starts, token_ids, sequence_length):

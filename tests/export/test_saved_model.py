@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from kerazoo.data import CharTokenizer
-from kerazoo.export.saved_model import export_saved_model
+from kerazoo.export import export_text_generation
 from kerazoo.generation import generate
 from kerazoo.models import build
 
@@ -40,7 +40,7 @@ def exported(tmp_path_factory):
     model = build("gpt", vocabulary_size=tokenizer.vocabulary_size(), num_layers=2, num_heads=2,
                   hidden_dim=16, intermediate_dim=32, max_sequence_length=16)
     path = tmp_path_factory.mktemp("export") / "served"
-    export_saved_model(model, tokenizer, path, max_new_tokens=24, greedy=True)
+    export_text_generation(model, tokenizer, path, max_new_tokens=24, greedy=True)
     return model, tokenizer, path
 
 
@@ -73,7 +73,7 @@ def test_saved_model_cli_lists_the_signatures(exported):
 def test_existing_folder_needs_overwrite(exported, tmp_path):
     model, tokenizer, path = exported
     with pytest.raises(ValueError, match="already exists.*overwrite"):
-        export_saved_model(model, tokenizer, path)
+        export_text_generation(model, tokenizer, path)
 
 
 def test_failed_export_leaves_nothing_behind(exported, tmp_path, monkeypatch):
@@ -87,14 +87,14 @@ def test_failed_export_leaves_nothing_behind(exported, tmp_path, monkeypatch):
     monkeypatch.setattr(tf.saved_model, "save", broken_save)
     target = tmp_path / "served"
     with pytest.raises(OSError, match="disk full"):
-        export_saved_model(model, tokenizer, target)
+        export_text_generation(model, tokenizer, target)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_settings_are_clear_errors(exported, tmp_path):
     model, tokenizer, _ = exported
     with pytest.raises(ValueError, match="max_new_tokens"):
-        export_saved_model(model, tokenizer, tmp_path / "a", max_new_tokens=0)
+        export_text_generation(model, tokenizer, tmp_path / "a", max_new_tokens=0)
     with pytest.raises(ValueError, match="top_p"):
-        export_saved_model(model, tokenizer, tmp_path / "b", top_p=0)
+        export_text_generation(model, tokenizer, tmp_path / "b", top_p=0)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

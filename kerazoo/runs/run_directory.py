@@ -3,7 +3,7 @@
 Layout (everything a later command needs, nothing else):
 
     RUN_DIR/
-      run.json          family, model config, tokenizer kind, training settings
+      run.json          family, task, model config, training settings
       model.keras       the trained model (Keras v3 format)
       tokenizer/        the tokenizer's files (see `kerazoo.data.save_tokenizer`)
       checkpoints/      one `.keras` file per epoch (training only)
@@ -25,6 +25,8 @@ from kerazoo import __version__
 from kerazoo.data import load_tokenizer, save_tokenizer
 from kerazoo.utils.atomic import atomic_path, atomic_write_text
 
+# Model classes of run directories this version cannot read.
+_BEFORE_THE_BACKBONE_SPLIT = ("GPT",)
 MODEL_FILE = "model.keras"
 RUN_FILE = "run.json"
 TOKENIZER_DIR = "tokenizer"
@@ -35,7 +37,7 @@ def save_run(run_dir, model, tokenizer, metadata=None):
 
     Args:
         run_dir: str or path; created if missing.
-        model: a kerazoo `keras.Model` (e.g. `kerazoo.models.GPT`).
+        model: a kerazoo `keras.Model` (e.g. `kerazoo.models.GPTCausalLM`).
         tokenizer: the kerazoo tokenizer the model was trained with.
         metadata: dict of JSON-serializable facts to keep (preset, data,
             training settings).
@@ -81,10 +83,18 @@ def load_run(run_dir):
             f"{missing}. Train into it with `kerazoo train` (or `kerazoo convert`) "
             "first; a run that was interrupted resumes from its backup."
         )
+    metadata = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    if metadata.get("model_class") in _BEFORE_THE_BACKBONE_SPLIT:
+        raise ValueError(
+            f"{os.fspath(run_dir)!r} was written by kerazoo "
+            f"{metadata.get('kerazoo_version', '0.1')}, whose `GPT` class joined trunk and "
+            "head; kerazoo now builds GPTBackbone + GPTCausalLM. Retrain it into a new "
+            "folder with the command in its run.json, or load it with that kerazoo "
+            "version."
+        )
     # Importing the models registers their classes for deserialization.
     import kerazoo.models  # noqa: F401
 
     model = keras.saving.load_model(run_dir / MODEL_FILE)
     tokenizer = load_tokenizer(run_dir / TOKENIZER_DIR)
-    metadata = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
     return model, tokenizer, metadata

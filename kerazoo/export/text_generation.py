@@ -1,0 +1,129 @@
+"""Text generation as a SavedModel signature: prompts in, text out, all in the graph.
+
+Signatures of `export_text_generation`:
+    serving_default(prompts: (batch,) tf.string)
+        -> {"text": (batch,) prompt + continuation, "completion": (batch,)
+        the continuation alone}. Tokenizer, decoding loop (with the model's
+        decoding state and, where it has one, the sliding window) and
+        detokenizer all run in the graph; sampling settings are fixed at
+        export time.
+    logits(the model's inputs, e.g. token_ids: (batch, time) int32)
+        -> {"logits": (batch, time, vocab)}.
+
+Prompts: `kerazoo.generation.generate` refuses an empty prompt and one
+longer than the context (a Python caller can fix its input), but a server
+must answer every request, so here a prompt longer than the context keeps
+its last `context_window` tokens, and an empty prompt starts from the
+tokenizer's end token (or id 0 when it has none). Reloading needs only
+`tensorflow` for the character tokenizer; WordPiece and byte-pair
+tokenizers also need `tensorflow_text` imported (their ops live there).
+"""
+
+import tensorflow as tf
+
+from kerazoo.export.saved_model import check_export_folder, forward_endpoint, write_saved_model
+from kerazoo.generation.decoding import decode
+from kerazoo.generation.generator import resolve_stop_token_ids
+from kerazoo.generation.sampling import SamplingSettings
+
+
+def text_generation_endpoint(model, tokenizer, max_new_tokens, settings, stop_ids):
+    """The `serving_default` endpoint: prompts (strings) to generated text.
+
+    Args:
+        model: a model of the decoding protocol.
+        tokenizer: its kerazoo tokenizer.
+        max_new_tokens: int > 0.
+        settings: `SamplingSettings`.
+        stop_ids: token ids that end a row.
+
+    Returns:
+        A `tf.function` taking `prompts` (batch,) tf.string and returning
+        `{"text", "completion"}` (batch,) tf.string.
+    """
+    context = model.context_window
+    start_id = getattr(tokenizer, "end_token_id", None) or 0
+    stop_ids = tf.constant(list(stop_ids), tf.int32, shape=(len(stop_ids),))
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompts")])
+    def generate_text(prompts):
+        ids = tf.cast(tokenizer.tokenize(prompts), tf.int32)
+        if not isinstance(ids, tf.RaggedTensor):
+            ids = tf.RaggedTensor.from_tensor(ids)
+        if context is not None:
+            ids = ids[:, -context:]
+        ids = ids.with_row_splits_dtype(tf.int64)
+        empty = tf.cast(ids.row_lengths() == 0, tf.int64)
+        start = tf.RaggedTensor.from_row_lengths(
+            tf.fill([tf.reduce_sum(empty)], tf.constant(start_id, tf.int32)), empty
+        )
+        ids = tf.concat([start, ids], axis=1)
+        lengths = tf.cast(ids.row_lengths(), tf.int32)
+        dense = ids.to_tensor(default_value=0)
+        tokens, ends = decode(
+            model, dense, lengths, max_new_tokens, settings.as_tensors(), stop_ids
+        )
+        last = tf.gather(tokens, ends - 1, batch_dims=1)
+        is_stop = tf.reduce_any(tf.equal(last[:, None], stop_ids[None, :]), axis=-1)
+        ends = tf.where(tf.logical_and(is_stop, ends > lengths), ends - 1, ends)
+        positions = tf.range(tf.shape(tokens)[1])[None, :]
+        whole = tf.ragged.boolean_mask(tokens, positions < ends[:, None])
+        new = tf.ragged.boolean_mask(
+            tokens, (positions >= lengths[:, None]) & (positions < ends[:, None])
+        )
+        return {"text": tokenizer.detokenize(whole), "completion": tokenizer.detokenize(new)}
+
+    return generate_text
+
+
+def export_text_generation(
+    model,
+    tokenizer,
+    out_dir,
+    max_new_tokens=100,
+    temperature=1.0,
+    top_k=0,
+    top_p=1.0,
+    greedy=False,
+    repetition_penalty=1.0,
+    seed=0,
+    stop_tokens=None,
+    overwrite=False,
+):
+    """Write `model` + `tokenizer` as a text-generation SavedModel, atomically.
+
+    See the module docstring for its signatures, and `write_saved_model` for
+    the atomic write.
+
+    Args:
+        model: a model of the decoding protocol (e.g. `kerazoo.models.build("gpt")`).
+        tokenizer: its kerazoo tokenizer.
+        out_dir: destination folder; must not exist unless `overwrite`.
+        max_new_tokens, temperature, top_k, top_p, greedy,
+            repetition_penalty, seed, stop_tokens: the serving signature's
+            generation settings (see `kerazoo.generation.generate`).
+        overwrite: replace an existing export at `out_dir`.
+
+    Returns:
+        The `pathlib.Path` of the export.
+    """
+    check_export_folder(out_dir, overwrite)
+    if not isinstance(max_new_tokens, int) or max_new_tokens <= 0:
+        raise ValueError(f"`max_new_tokens` must be a positive int, got {max_new_tokens!r}.")
+    settings = SamplingSettings(
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        greedy=greedy,
+        repetition_penalty=repetition_penalty,
+        seed=seed,
+    )
+    stop_ids = resolve_stop_token_ids(tokenizer, stop_tokens)
+
+    endpoints = {
+        "serving_default": text_generation_endpoint(
+            model, tokenizer, max_new_tokens, settings, stop_ids
+        ),
+        "logits": forward_endpoint(model),
+    }
+    return write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
