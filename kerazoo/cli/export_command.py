@@ -1,16 +1,18 @@
 """`kerazoo export RUN_DIR --out DIR`: write a SavedModel for TensorFlow Serving."""
 
-from kerazoo.cli.sampling_flags import add_sampling_flags, sampling_kwargs
+from kerazoo.cli.sampling_flags import add_sampling_flags
 
 
-def add_parser(commands):
+def add_parser(commands, parents, with_tasks=True):
     parser = commands.add_parser(
         "export",
-        help="export a run as a SavedModel (text in, text out)",
+        parents=parents,
+        help="export a run as a SavedModel for TensorFlow Serving",
         description=(
-            "Write a SavedModel whose serving_default signature maps prompts "
-            "(strings) to generated text, and whose `logits` signature maps "
-            "token ids to logits. Sampling settings are fixed at export time."
+            "Write a SavedModel with the signatures of the run's task. For a "
+            "language model, serving_default maps prompts (strings) to "
+            "generated text, and `logits` maps token ids to logits; sampling "
+            "settings are fixed at export time."
         ),
     )
     parser.add_argument("run_dir", help="a run directory written by `kerazoo train`")
@@ -22,11 +24,12 @@ def add_parser(commands):
 
 
 def run(args):
+    from kerazoo.export.saved_model import check_export_folder
     from kerazoo.runs import load_run
-    from kerazoo.export import export_text_generation
+    from kerazoo.tasks import task_of
 
-    model, tokenizer, _ = load_run(args.run_dir)
-    path = export_text_generation(
-        model, tokenizer, args.out, overwrite=args.overwrite, **sampling_kwargs(args)
-    )
-    print(f"kerazoo: exported {args.run_dir} to {path} (signatures: serving_default, logits)")
+    check_export_folder(args.out, args.overwrite)
+    model, tokenizer, metadata = load_run(args.run_dir)
+    task = task_of(metadata.get("family", "gpt"))
+    path, signatures = task.export(model, tokenizer, args.out, args, overwrite=args.overwrite)
+    print(f"kerazoo: exported {args.run_dir} to {path} (signatures: {', '.join(signatures)})")

@@ -1,10 +1,11 @@
 """`kerazoo generate RUN_DIR`: sample text from a trained run."""
 
-from kerazoo.cli.sampling_flags import add_sampling_flags, sampling_kwargs
+from kerazoo.cli.sampling_flags import add_sampling_flags
 
 
-def add_parser(commands):
-    parser = commands.add_parser("generate", help="generate text with a trained run")
+def add_parser(commands, parents, with_tasks=True):
+    parser = commands.add_parser("generate", parents=parents,
+                                 help="generate text with a trained run")
     parser.add_argument("run_dir", help="a run directory written by `kerazoo train`")
     parser.add_argument("--prompt", action="append", required=True,
                         help="prompt text (repeatable: prompts are generated as one batch)")
@@ -16,16 +17,11 @@ def add_parser(commands):
 
 def run(args):
     from kerazoo.runs import load_run
-    from kerazoo.generation import generate
+    from kerazoo.tasks import task_of
 
-    model, tokenizer, _ = load_run(args.run_dir)
-    texts = generate(
-        model,
-        tokenizer,
-        args.prompt,
-        num_return_sequences=args.num_return_sequences,
-        **sampling_kwargs(args),
-    )
+    model, tokenizer, metadata = load_run(args.run_dir)
+    texts = task_of(metadata.get("family", "gpt")).generate(model, tokenizer, args.prompt, args)
+    texts = [texts] if isinstance(texts, str) else texts
     for i, text in enumerate(texts):
         if len(texts) > 1:
             print(f"--- {i} ---")

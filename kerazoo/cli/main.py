@@ -1,4 +1,11 @@
-"""The `kerazoo` command: train, generate, export, convert, list."""
+"""The `kerazoo` command: train, evaluate, generate, export, convert, list.
+
+`kerazoo --help` answers without importing TensorFlow. Every other command
+imports it once, with its native start-up lines kept off the screen
+(`--verbose` shows them), then loads the registered families and tasks,
+and families that installed packages declare under the entry-point group
+`kerazoo.families`.
+"""
 
 import argparse
 import os
@@ -6,7 +13,18 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from kerazoo.cli import convert_command, export_command, generate_command, train_command  # noqa: E402
+from kerazoo.cli import (  # noqa: E402
+    convert_command,
+    evaluate_command,
+    export_command,
+    generate_command,
+    train_command,
+)
+from kerazoo.cli.errors import is_input_error  # noqa: E402
+from kerazoo.cli.quiet import native_stderr_captured  # noqa: E402
+
+COMMANDS = (train_command, evaluate_command, generate_command, export_command, convert_command)
+PLUGIN_GROUP = "kerazoo.families"
 
 
 def _list(args):
@@ -15,30 +33,59 @@ def _list(args):
     print(list_models())
 
 
-def build_parser():
+def build_parser(with_tasks=True):
+    """The argument parser; task flags of `train` need `with_tasks` (imports TensorFlow)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's native start-up and log lines")
     parser = argparse.ArgumentParser(
         prog="kerazoo",
-        description="Build, train, generate with and serve language models.",
+        description="Build, train, evaluate, generate with and serve language models.",
+        parents=[common],
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    train_command.add_parser(commands)
-    generate_command.add_parser(commands)
-    export_command.add_parser(commands)
-    convert_command.add_parser(commands)
-    listing = commands.add_parser("list", help="print every model family and preset")
+    for command in COMMANDS:
+        command.add_parser(commands, [common], with_tasks=with_tasks)
+    listing = commands.add_parser("list", help="print every model family and preset",
+                                  parents=[common])
     listing.set_defaults(run=_list)
     return parser
 
 
+def _load_framework(verbose):
+    with native_stderr_captured(enabled=not verbose):
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+
+        import kerazoo.models  # noqa: F401
+        import kerazoo.tasks  # noqa: F401
+    if not verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    from importlib.metadata import entry_points
+
+    for plugin in entry_points(group=PLUGIN_GROUP):
+        plugin.load()
+
+
 def main(argv=None):
-    """Entry point. Bad input ends with one clear line and exit status 2."""
+    """Entry point. Bad input ends with one clear line and exit status 2.
+
+    Only kerazoo's own checks count as bad input (`is_input_error`); any
+    other exception keeps its traceback, since it is a bug to report. A
+    file-system error (a folder that cannot be made, a full disk) is one
+    line and exit status 1.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        build_parser(with_tasks=False).parse_args(argv)
+    _load_framework(verbose="--verbose" in argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:
-        print(f"kerazoo {args.command}: error: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(
             f"kerazoo {args.command}: interrupted. Run the same command again "
@@ -46,6 +93,14 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 130
+    except Exception as error:
+        if is_input_error(error):
+            print(f"kerazoo {args.command}: error: {error}", file=sys.stderr)
+            return 2
+        if isinstance(error, OSError):
+            print(f"kerazoo {args.command}: error: {error}", file=sys.stderr)
+            return 1
+        raise
     return 0
 
 

@@ -1,4 +1,7 @@
-"""Command-line flags for sampling settings, shared by `generate` and `export`."""
+"""Command-line flags for sampling settings, shared by `generate` and `export`.
+
+A task reads them (`kerazoo.tasks.causal_lm.sampling_options`).
+"""
 
 
 def add_sampling_flags(parser, max_new_tokens):
@@ -11,17 +14,3 @@ def add_sampling_flags(parser, max_new_tokens):
     parser.add_argument("--stop", action="append", default=None,
                         help="stop token (one token; repeatable); default: the end token")
     parser.add_argument("--seed", type=int, default=0)
-
-
-def sampling_kwargs(args):
-    """The keyword arguments of `generate`/`export_text_generation` the flags give."""
-    return {
-        "max_new_tokens": args.max_new_tokens,
-        "temperature": args.temperature,
-        "top_k": args.top_k,
-        "top_p": args.top_p,
-        "greedy": args.greedy,
-        "repetition_penalty": args.repetition_penalty,
-        "stop_tokens": args.stop,
-        "seed": args.seed,
-    }

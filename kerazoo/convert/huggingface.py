@@ -21,7 +21,9 @@ from safetensors.numpy import load_file
 from kerazoo.data import load_byte_pair_tokenizer
 from kerazoo.models import build
 
-SUPPORTED_MODEL_TYPES = ("gpt2",)
+# Hugging Face `model_type` -> the kerazoo family that computes it.
+FAMILIES = {"gpt2": "gpt"}
+SUPPORTED_MODEL_TYPES = tuple(FAMILIES)
 # Hugging Face `activation_function` -> kerazoo activation. `gelu_new`, `gelu_fast` and
 # `gelu_pytorch_tanh` are all the tanh approximation of GELU.
 ACTIVATIONS = {
@@ -75,9 +77,20 @@ def from_huggingface(directory):
         )
     hyperparameters = read_config(directory / "config.json")
     tensors = read_tensors(directory)
-    model = build("gpt", **hyperparameters, dropout=0.0)
+    model = build(FAMILIES["gpt2"], **hyperparameters, dropout=0.0)
     load_weights(model, tensors)
     return model, read_tokenizer(directory, model.vocabulary_size)
+
+
+def checkpoint_family(directory):
+    """The kerazoo family of a checkpoint directory `from_huggingface` reads.
+
+    Raises:
+        FileNotFoundError, ValueError: as `read_config`.
+    """
+    path = pathlib.Path(directory) / "config.json"
+    read_config(path)
+    return FAMILIES[json.loads(path.read_text(encoding="utf-8"))["model_type"]]
 
 
 def read_config(path):

@@ -18,6 +18,7 @@ from kerazoo.data.causal_lm import (
 )
 from kerazoo.data.char_tokenizer import CharTokenizer
 from kerazoo.data.corpus import load_documents, tokenize_documents
+from kerazoo.data.shipped import default_corpus
 from kerazoo.data.text_files import read_text_file
 from kerazoo.data.tfds_text import read_tfds_documents
 from kerazoo.data.tokenizer_io import load_tokenizer, save_tokenizer
@@ -31,6 +32,7 @@ __all__ = [
     "causal_lm_datasets",
     "causal_lm_datasets_from_token_ids",
     "causal_lm_evaluation_dataset",
+    "default_corpus",
     "load_byte_pair_tokenizer",
     "load_documents",
     "load_tokenizer",

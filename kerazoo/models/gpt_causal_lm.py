@@ -39,6 +39,9 @@ class GPTCausalLM(keras.Model):
         token_ids = backbone.input
         logits = self._head(backbone(token_ids), backbone)
         super().__init__(inputs=token_ids, outputs=logits, **kwargs)
+        # The backbone's policy, so `compile` wraps the optimizer for loss
+        # scaling under mixed_float16.
+        self.dtype_policy = backbone.dtype_policy
         # === Config ===
         self.backbone = backbone
 

@@ -33,7 +33,10 @@ def test_training_smoke_loss_falls_from_chance(trained_run):
     assert history["epochs"]["val_loss"][-1] < chance - 0.9
     for name in ("model.keras", "run.json", "samples.txt", "learning_curve.png", "checkpoints", "logs"):
         assert (trained_run / name).exists(), name
-    assert (trained_run / "samples.txt").read_text().startswith("ROMEO:")
+    # The sample continues the corpus's first line.
+    assert (trained_run / "samples.txt").read_text().startswith("First Citizen:")
+    record = json.loads((trained_run / "run.json").read_text())
+    assert (record["family"], record["task"], record["preset"]) == ("gpt", "causal_lm", "gpt-nano")
 
 
 def test_generate_prints_text_and_is_reproducible(trained_run, capsys):
@@ -75,8 +78,34 @@ def test_bad_training_input_is_one_clear_line_and_no_run_dir(tmp_path, capsys):
     (tmp_path / "latin1.txt").write_bytes("caf\xe9 ol\xe9\n".encode("latin-1") * 100)
     bad([*base, "--data", str(tmp_path / "latin1.txt")], capsys, "UTF-8")
     bad([*base, "--data", str(CORPUS), "--preset", "gpt-huge"], capsys, "Unknown preset 'gpt-huge'")
-    bad(["train", "gpt", "--out", str(run_dir), "--steps", "10", "--epochs", "3"], capsys, "epochs")
+    bad([*base, "--data", str(CORPUS), "--learning-rate", "-1"], capsys, "peak_learning_rate")
+    bad(["train", "gtp", "--out", str(run_dir)], capsys, "Unknown model family 'gtp'")
     assert not run_dir.exists()
+
+
+def test_few_steps_are_trained_in_fewer_epochs(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(CORPUS.read_text(encoding="utf-8")[:20_000], encoding="utf-8")
+    run_dir = tmp_path / "run"
+    assert main(["train", "gpt", "--data", str(corpus), "--steps", "3", "--batch-size", "4",
+                 "--out", str(run_dir), "--sample-tokens", "0", "--no-xla"]) == 0
+    assert "3 steps do not split into 10 epochs; training 3 epochs of 1 steps" in capsys.readouterr().out
+    history = json.loads((run_dir / "history.json").read_text())
+    assert history["epochs"]["step"] == [1, 2, 3]
+
+
+def test_evaluate_reports_loss_perplexity_and_bits_per_character(trained_run, tmp_path, capsys):
+    text = tmp_path / "validation.txt"
+    text.write_text(CORPUS.read_text(encoding="utf-8")[54_000:60_000], encoding="utf-8")
+    assert main(["evaluate", str(trained_run), "--data", str(text), "--batch-size", "8"]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert metrics["perplexity"] == pytest.approx(math.exp(metrics["loss"]), rel=1e-4)
+    assert metrics["bits_per_character"] == pytest.approx(metrics["loss"] / math.log(2))
+    assert metrics["tokens"] == (6000 - 1) // 64 * 64
+    # The same text as the run's validation split, scored the same way.
+    history = json.loads((trained_run / "history.json").read_text())
+    assert metrics["loss"] == pytest.approx(history["epochs"]["val_loss"][-1], abs=0.05)
+    bad(["evaluate", str(trained_run), "--data", str(tmp_path / "missing.txt")], capsys, "missing.txt")
 
 
 def test_bad_generation_input(trained_run, tmp_path, capsys):

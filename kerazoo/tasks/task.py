@@ -1,0 +1,76 @@
+"""Task: what the spine (`kerazoo train/evaluate/generate/export`) asks of a model family.
+
+A family registers its models (`kerazoo.models.Family`) and names its task;
+the task says how data becomes `tf.data` pipelines, which loss and metrics
+train it, what to show at the end of training, how to evaluate it and which
+SavedModel signatures to export. Families with the same kind of job share a
+task (every causal language model uses `CausalLMTask`).
+"""
+
+import abc
+
+
+class Task(abc.ABC):
+    """The interface the command line and `kerazoo.tasks` functions use.
+
+    Attributes:
+        name: the name families use in `Family.task`, e.g. `"causal_lm"`.
+    """
+
+    name = None
+
+    @abc.abstractmethod
+    def add_arguments(self, parser):
+        """Add this task's command-line flags to an argparse group.
+
+        `--data` and `--data-dir` are common to every task and already there.
+        """
+
+    @abc.abstractmethod
+    def prepare_data(self, options, model_config, batch_size, seed):
+        """Read and tokenize the data a run trains on.
+
+        Args:
+            options: an `argparse.Namespace` (or any object) with this task's
+                flags and `data`, `data_dir`.
+            model_config: the family's config dataclass (e.g. for the context).
+            batch_size: global batch size.
+            seed: the run's seed.
+
+        Returns:
+            `TaskData`.
+        """
+
+    @abc.abstractmethod
+    def loss(self):
+        """The keras loss `train` compiles with."""
+
+    @abc.abstractmethod
+    def metrics(self):
+        """The keras metrics `train` compiles with (a new list each call)."""
+
+    @abc.abstractmethod
+    def sample(self, model, data, options, seed):
+        """What to show at the end of training (a string), or None.
+
+        Args:
+            model: the trained model.
+            data: the run's `TaskData`.
+            options: the command-line options.
+            seed: the run's seed.
+        """
+
+    @abc.abstractmethod
+    def evaluate(self, model, tokenizer, source, batch_size, data_dir=None):
+        """Metrics of `model` on `source` (a file, files or `tfds:NAME`), as a dict."""
+
+    @abc.abstractmethod
+    def export(self, model, tokenizer, out_dir, options, overwrite=False):
+        """Write the task's SavedModel to `out_dir`; returns (path, signature names)."""
+
+    def generate(self, model, tokenizer, prompts, options):
+        """Generated text for `prompts` with the sampling flags in `options`."""
+        raise ValueError(
+            f"The {self.name!r} task does not generate text; `kerazoo generate` "
+            "works with language-model tasks (e.g. causal_lm)."
+        )

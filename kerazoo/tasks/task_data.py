@@ -1,0 +1,27 @@
+"""TaskData: what a task's data preparation hands to training."""
+
+from typing import Any, NamedTuple
+
+import tensorflow as tf
+
+
+class TaskData(NamedTuple):
+    """Datasets, the tokenizer that made them, and what the model needs from them.
+
+    Attributes:
+        tokenizer: the kerazoo tokenizer (saved with the run).
+        train: infinite batches for `kerazoo.training.train`.
+        validation: finite batches, or None.
+        model_overrides: hyperparameters the data fixes, e.g.
+            `{"vocabulary_size": 65}`.
+        source: a printable name of the data.
+        sample_prompt: what a sample at the end of training starts from, or
+            None.
+    """
+
+    tokenizer: Any
+    train: tf.data.Dataset
+    validation: tf.data.Dataset | None
+    model_overrides: dict
+    source: str
+    sample_prompt: str | None = None
