@@ -10,7 +10,14 @@ def add_parser(commands, parents, with_tasks=True):
     parser.add_argument("--prompt", action="append", required=True,
                         help="prompt text (repeatable: prompts are generated as one batch)")
     add_sampling_flags(parser, max_new_tokens=200)
-    parser.add_argument("--num-return-sequences", type=int, default=1)
+    parser.add_argument("--num-return-sequences", type=int, default=1,
+                        help="samples per prompt, or with --num-beams the n best")
+    parser.add_argument("--num-beams", type=int, default=1,
+                        help="beam search with this many beams (1: sample or --greedy)")
+    parser.add_argument("--length-penalty", type=float, default=1.0,
+                        help="beam scores are divided by length ** this (> 0 favours longer)")
+    parser.add_argument("--early-stopping", action="store_true",
+                        help="end a beam search once num-beams hypotheses are finished")
     parser.set_defaults(run=run)
     return parser
 

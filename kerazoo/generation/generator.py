@@ -5,9 +5,11 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
+from kerazoo.generation.beam_search import beam_search
 from kerazoo.generation.decoding import decode
 from kerazoo.generation.protocol import check_decodable
 from kerazoo.generation.sampling import SamplingSettings
+from kerazoo.utils.checks import check_int
 
 # Prompt widths are rounded up to a multiple of this, so prompts of similar
 # length share one compiled loop.
@@ -35,6 +37,7 @@ class Generator:
         self._model = weakref.ref(model)
         self.trace_count = 0
         self._decode = tf.function(self._traced_decode, jit_compile=jit_compile)
+        self._beam_search = tf.function(self._traced_beam_search, jit_compile=jit_compile)
 
     @property
     def model(self):
@@ -46,6 +49,11 @@ class Generator:
     def _traced_decode(self, token_ids, prompt_lengths, max_new_tokens, settings, stop_ids):
         self.trace_count += 1
         return decode(self.model, token_ids, prompt_lengths, max_new_tokens, settings, stop_ids)
+
+    def _traced_beam_search(self, token_ids, prompt_lengths, stop_ids, **options):
+        self.trace_count += 1
+        return beam_search(self.model, token_ids, prompt_lengths, stop_token_ids=stop_ids,
+                           **options)
 
     def generate_ids(self, prompts, max_new_tokens, settings=None, stop_token_ids=()):
         """Extend token-id prompts.
@@ -61,6 +69,54 @@ class Generator:
             list of lists of int: each prompt followed by its new tokens.
         """
         settings = settings or SamplingSettings()
+        padded, lengths = self._padded_prompts(prompts, max_new_tokens)
+        tokens, out_lengths = self._decode(
+            padded, lengths, max_new_tokens, settings.as_tensors(), _ids(stop_token_ids)
+        )
+        tokens, out_lengths = tokens.numpy(), out_lengths.numpy()
+        return [tokens[row, : out_lengths[row]].tolist() for row in range(len(prompts))]
+
+    def beam_search_ids(
+        self,
+        prompts,
+        max_new_tokens,
+        num_beams,
+        length_penalty=1.0,
+        early_stopping=False,
+        num_return_sequences=1,
+        stop_token_ids=(),
+    ):
+        """The best continuations of token-id prompts by beam search.
+
+        Args:
+            prompts, max_new_tokens, stop_token_ids: see `generate_ids`.
+            num_beams, length_penalty, early_stopping, num_return_sequences:
+                see `kerazoo.generation.beam_search.beam_search`.
+
+        Returns:
+            `(sequences, scores)`: for each prompt a list of
+            `num_return_sequences` token-id lists (prompt + continuation,
+            best first), and their scores.
+        """
+        padded, lengths = self._padded_prompts(prompts, max_new_tokens, slides=False)
+        tokens, out_lengths, scores = self._beam_search(
+            padded, lengths, _ids(stop_token_ids), max_new_tokens=max_new_tokens,
+            num_beams=num_beams, length_penalty=float(length_penalty),
+            early_stopping=bool(early_stopping), num_return_sequences=num_return_sequences,
+        )
+        tokens, out_lengths, scores = tokens.numpy(), out_lengths.numpy(), scores.numpy()
+        sequences = [
+            [tokens[row, k, : out_lengths[row, k]].tolist() for k in range(tokens.shape[1])]
+            for row in range(len(prompts))
+        ]
+        return sequences, scores.tolist()
+
+    def _padded_prompts(self, prompts, max_new_tokens, slides=True):
+        """Checked prompts, right-padded to a width bucket: (tokens, lengths) tensors.
+
+        `slides=False` (beam search) also checks that prompt and output fit
+        in the context window, and keeps the padding inside it.
+        """
         if not isinstance(max_new_tokens, int) or max_new_tokens <= 0:
             raise ValueError(f"`max_new_tokens` must be a positive int, got {max_new_tokens!r}.")
         if not prompts:
@@ -77,21 +133,26 @@ class Generator:
                 )
         longest = max(len(p) for p in prompts)
         width = -(-longest // _WIDTH_BUCKET) * _WIDTH_BUCKET
-        if context is not None:
+        if context is not None and not slides:
+            if longest + max_new_tokens > context:
+                raise ValueError(
+                    f"The longest prompt ({longest} tokens) plus `max_new_tokens`="
+                    f"{max_new_tokens} exceed the model's context of {context}, and beam "
+                    "search does not slide the window. Ask for at most "
+                    f"{context - longest} new tokens or shorten the prompt."
+                )
+            width = max(longest, min(width, context - max_new_tokens))
+        elif context is not None:
             width = min(context, width)
         padded = np.zeros((len(prompts), width), np.int32)
         for row, prompt in enumerate(prompts):
             padded[row, : len(prompt)] = prompt
         lengths = np.array([len(p) for p in prompts], np.int32)
-        tokens, out_lengths = self._decode(
-            tf.constant(padded),
-            tf.constant(lengths),
-            max_new_tokens,
-            settings.as_tensors(),
-            tf.constant(list(stop_token_ids), tf.int32, shape=(len(stop_token_ids),)),
-        )
-        tokens, out_lengths = tokens.numpy(), out_lengths.numpy()
-        return [tokens[row, : out_lengths[row]].tolist() for row in range(len(prompts))]
+        return tf.constant(padded), tf.constant(lengths)
+
+
+def _ids(token_ids):
+    return tf.constant(list(token_ids), tf.int32, shape=(len(token_ids),))
 
 
 _GENERATORS = weakref.WeakKeyDictionary()
@@ -141,13 +202,24 @@ def generate(
     stop_tokens=None,
     seed=0,
     jit_compile=True,
+    num_beams=1,
+    length_penalty=1.0,
+    early_stopping=False,
 ):
-    """Generate text from prompts with a causal language model.
+    """Generate text from prompts with a language model.
 
-    Decoding uses the model's key/value cache in a loop compiled with XLA;
-    a second call with the same batch size, prompt width bucket and
-    `max_new_tokens` reuses it. When prompt + new tokens outgrow the
-    model's context the window slides (see `kerazoo.generation.decoding`).
+    Decoding carries the model's decoding state (a key/value cache, a
+    recurrent state) in a loop compiled with XLA; a second call with the
+    same batch size, prompt width bucket and `max_new_tokens` reuses it.
+    When prompt + new tokens outgrow the model's context the window slides
+    (see `kerazoo.generation.decoding`). With `num_beams > 1` it runs beam
+    search instead (`kerazoo.generation.beam_search`): deterministic, so the
+    sampling settings are unused, and without a sliding window.
+
+    An empty prompt, or one longer than the context, is an error here; the
+    exported SavedModel instead starts an empty prompt from the end token
+    and keeps a long prompt's last tokens, since a server must answer every
+    request (`kerazoo.export.text_generation`).
 
     Args:
         model: e.g. `kerazoo.models.build("gpt")`.
@@ -156,10 +228,16 @@ def generate(
         max_new_tokens: int > 0, new tokens per sequence.
         temperature, top_k, top_p, greedy, repetition_penalty, seed: see
             `SamplingSettings`. The same seed gives the same text.
-        num_return_sequences: int >= 1, samples per prompt.
+        num_return_sequences: int >= 1, samples per prompt; with beam
+            search, the n best hypotheses (at most `num_beams`).
         stop_tokens: strings (one token each) or ids ending a sequence;
             defaults to the tokenizer's end token, if it has one.
         jit_compile: compile with XLA. Defaults to True.
+        num_beams: int >= 1; > 1 runs beam search with that many beams.
+        length_penalty: float; beam scores are divided by (new tokens) **
+            `length_penalty`, so > 0 favours longer outputs.
+        early_stopping: bool; stop a prompt's search once it has
+            `num_beams` finished hypotheses.
 
     Returns:
         The prompt followed by its continuation (the stop token dropped): a
@@ -182,11 +260,20 @@ def generate(
     texts = [prompts] if single else list(prompts)
     if not all(isinstance(t, str) for t in texts):
         raise TypeError("`prompts` must be a string or a list of strings.")
-    encoded = [tokenizer.encode(t) for t in texts for _ in range(num_return_sequences)]
+    check_int("num_beams", num_beams, low=1)
     stop_ids = resolve_stop_token_ids(tokenizer, stop_tokens)
-    outputs = generator_for(model, jit_compile).generate_ids(
-        encoded, max_new_tokens, settings, stop_ids
-    )
+    generator = generator_for(model, jit_compile)
+    if num_beams > 1:
+        prompts = [tokenizer.encode(t) for t in texts]
+        sequences, _ = generator.beam_search_ids(
+            prompts, max_new_tokens, num_beams, length_penalty, early_stopping,
+            num_return_sequences, stop_ids,
+        )
+        encoded = [p for p in prompts for _ in range(num_return_sequences)]
+        outputs = [sequence for best in sequences for sequence in best]
+    else:
+        encoded = [tokenizer.encode(t) for t in texts for _ in range(num_return_sequences)]
+        outputs = generator.generate_ids(encoded, max_new_tokens, settings, stop_ids)
     results = []
     for prompt, output in zip(encoded, outputs):
         new = output[len(prompt) :]

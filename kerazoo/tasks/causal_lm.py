@@ -135,6 +135,9 @@ class CausalLMTask(Task):
         return generate(
             model, tokenizer, prompts,
             num_return_sequences=options.num_return_sequences,
+            num_beams=options.num_beams,
+            length_penalty=options.length_penalty,
+            early_stopping=options.early_stopping,
             **sampling_options(options),
         )
 
