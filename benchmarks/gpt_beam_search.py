@@ -23,7 +23,7 @@ greedy `Generator`'s tokens on the same model.
 
 Run from the repository root:
 
-    python3 -m benchmarks.gpt_beam_search             # about four minutes on 2 cores
+    python3 -m benchmarks.gpt_beam_search             # four to five minutes on 2 shared cores
     python3 -m benchmarks.gpt_beam_search --quick     # smoke test
 """
 
@@ -84,7 +84,7 @@ def one_beam_is_greedy(model, prompt, new_tokens):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed rounds per contender")
+    parser.add_argument("--repeats", type=int, default=20, help="timed rounds per contender")
     parser.add_argument("--calls", type=int, default=1, help="searches per timed window")
     parser.add_argument("--quick", action="store_true", help="tiny run, a smoke test")
     args = parser.parse_args()
