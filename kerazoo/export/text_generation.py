@@ -71,9 +71,16 @@ def text_generation_endpoint(model, tokenizer, max_new_tokens, settings, stop_id
         new = tf.ragged.boolean_mask(
             tokens, (positions >= lengths[:, None]) & (positions < ends[:, None])
         )
-        return {"text": tokenizer.detokenize(whole), "completion": tokenizer.detokenize(new)}
+        return {"text": _valid_utf8(tokenizer.detokenize(whole)),
+                "completion": _valid_utf8(tokenizer.detokenize(new))}
 
     return generate_text
+
+
+def _valid_utf8(texts):
+    """Bytes that are not UTF-8 (a byte-level tokenizer cut mid-character) become
+    U+FFFD, as `decode` does in Python, so every client can read the answer."""
+    return tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="replace")
 
 
 def export_text_generation(

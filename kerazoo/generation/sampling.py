@@ -2,6 +2,13 @@
 
 Every setting is a tensor, not a Python constant, so changing it between
 calls does not retrace a compiled decoding loop.
+
+Sampling draws its randomness from a counter-based hash of (seed, step, row,
+token) in plain integer ops, and takes the Gumbel-max of the filtered
+logits. TensorFlow's own stateless random ops give other numbers under XLA
+than without it, so `generate` (compiled) and an exported SavedModel (not
+compiled) would sample different text from the same seed; with the hash,
+both give the same.
 """
 
 import dataclasses
@@ -124,8 +131,49 @@ def choose_next_token(logits, presence, settings, step):
     def sample():
         scaled = logits / settings["temperature"]
         filtered = filter_top_k_top_p(scaled, settings["top_k"], settings["top_p"])
-        seed = tf.stack([settings["seed"], step])
-        drawn = tf.random.stateless_categorical(filtered, 1, seed=seed, dtype=tf.int32)
-        return drawn[:, 0]
+        noise = gumbel_noise(settings["seed"], step, tf.shape(filtered))
+        return tf.argmax(filtered + noise, axis=-1, output_type=tf.int32)
 
     return tf.cond(settings["greedy"], lambda: greedy_tokens, sample)
+
+
+_MASK_32 = 0xFFFFFFFF
+
+
+def _mix(x):
+    """A 32-bit integer hash (lowbias32) on int64 tensors holding 32-bit values."""
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+    x = tf.bitwise.bitwise_and(x * 0x7FEB352D, _MASK_32)
+    x = tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 15))
+    x = tf.bitwise.bitwise_and(x * 0x846CA68B, _MASK_32)
+    return tf.bitwise.bitwise_xor(x, tf.bitwise.right_shift(x, 16))
+
+
+def _word(x, multiplier):
+    """`x * multiplier` modulo 2**32, for int64 `x`."""
+    return tf.bitwise.bitwise_and(x * multiplier, _MASK_32)
+
+
+def gumbel_noise(seed, step, shape):
+    """Standard Gumbel noise, the same on every device, with or without XLA.
+
+    `argmax(logits + gumbel_noise(...))` is a draw from `softmax(logits)`.
+
+    Args:
+        seed: scalar int32 tensor.
+        step: scalar int32 tensor (the decoding position).
+        shape: (batch, vocab), a 1-D int32 tensor or a tuple.
+
+    Returns:
+        (batch, vocab) float32 noise, a function of (seed, step, row, token).
+    """
+    rows = tf.range(shape[0], dtype=tf.int64)[:, None]
+    tokens = tf.range(shape[1], dtype=tf.int64)[None, :]
+    xor = tf.bitwise.bitwise_xor
+    key = _mix(tf.bitwise.bitwise_and(tf.cast(seed, tf.int64), _MASK_32))
+    key = _mix(xor(key, _word(tf.cast(step, tf.int64), 0x85EBCA77)))
+    x = _mix(xor(key, _word(rows, 0xC2B2AE3D)))
+    x = _mix(xor(x, _word(tokens, 0x27D4EB2F)))
+    # 24 random bits -> a uniform in (0, 1), never 0 or 1.
+    uniform = (tf.cast(tf.bitwise.right_shift(x, 8), tf.float32) + 0.5) / float(1 << 24)
+    return -tf.math.log(-tf.math.log(uniform))
