@@ -2,6 +2,7 @@
 
 import keras
 
+from kerazoo.layers.attention import MultiHeadAttention
 from kerazoo.layers.masks import merge_masks
 from kerazoo.layers.transformer_block import TransformerBlock
 
@@ -30,18 +31,25 @@ class TransformerEncoderBlock(TransformerBlock):
 
     def build(self, input_shape):
         self._check_width(input_shape)
-        self.self_attention_layernorm = self._layer_norm(
-            "self_attention_layernorm", input_shape
-        )
-        self.self_attention = self._attention("self_attention", False, input_shape)
-        self._build_feedforward(input_shape)
+        self.self_attention_layernorm = self._layer_norm("self_attention_layernorm", input_shape)
+        self.self_attention = self._attention(MultiHeadAttention, "self_attention", input_shape)
+        self.feedforward_layernorm = self._layer_norm("feedforward_layernorm", input_shape)
+        self.feedforward = self._feedforward(input_shape)
+        self.residual_dropout = self._residual_dropout()
 
     def call(self, inputs, padding_mask=None, attention_mask=None, training=None):
         mask = merge_masks(padding_mask, attention_mask)
-
-        def attend(h):
-            h = self.self_attention(h, attention_mask=mask, training=training)
-            return self.residual_dropout(h, training=training)
-
-        x, _ = self._residual(inputs, self.self_attention_layernorm, attend)
-        return self._feedforward_residual(x, training)
+        x = inputs
+        if self.normalize_first:
+            h = self.self_attention(
+                self.self_attention_layernorm(x), attention_mask=mask, training=training
+            )
+            x = x + self.residual_dropout(h, training=training)
+            x = x + self.feedforward(self.feedforward_layernorm(x), training=training)
+        else:
+            h = self.self_attention(x, attention_mask=mask, training=training)
+            h = self.residual_dropout(h, training=training)
+            x = self.self_attention_layernorm(x + h)
+            h = self.feedforward(x, training=training)
+            x = self.feedforward_layernorm(x + h)
+        return x

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from kerazoo.layers import MultiHeadAttention, causal_mask
+from kerazoo.layers import MultiHeadAttention, MultiHeadCrossAttention, causal_mask
 from tests.layers.harness import check_layer
 
 rng = np.random.default_rng(0)
@@ -18,7 +18,7 @@ def test_cross_attention_shared_checks(tmp_path):
         "memory": rng.normal(size=(2, 5, 12)).astype("float32"),
     }
     check_layer(
-        lambda **kw: MultiHeadAttention(4, cross_attention=True, **kw),
+        lambda **kw: MultiHeadCrossAttention(4, **kw),
         inputs,
         (2, 8, 16),
         tmp_path=tmp_path,
@@ -71,12 +71,11 @@ def test_cached_decoding_equals_full_recompute():
 
 
 def test_cross_attention_cache_equals_memory():
-    layer = MultiHeadAttention(2, cross_attention=True)
+    layer = MultiHeadCrossAttention(2)
     x = rng.normal(size=(2, 4, 8)).astype("float32")
     memory = rng.normal(size=(2, 6, 8)).astype("float32")
     direct = np.asarray(layer(x, memory=memory))
-    cache = layer.compute_memory_cache(memory)
-    cached, _ = layer(x, cache=cache)
+    cached = layer(x, cache=layer.compute_memory_cache(memory))
     np.testing.assert_allclose(np.asarray(cached), direct, atol=1e-5)
 
 
@@ -94,4 +93,4 @@ def test_heads_must_divide_width():
 
 def test_cross_attention_needs_memory():
     with pytest.raises(ValueError, match="memory"):
-        MultiHeadAttention(2, cross_attention=True)(np.zeros((1, 3, 8), "float32"))
+        MultiHeadCrossAttention(2)(np.zeros((1, 3, 8), "float32"))

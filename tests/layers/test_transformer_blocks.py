@@ -1,3 +1,5 @@
+import h5py
+import keras
 import numpy as np
 import pytest
 
@@ -115,3 +117,47 @@ def test_pre_and_post_ln_differ_in_wiring():
 def test_heads_must_divide_width():
     with pytest.raises(ValueError, match="must divide the model width 18"):
         TransformerDecoderBlock(4, 32)(np.zeros((1, 3, 18), "float32"))
+
+
+def test_weight_paths_and_saved_layout_are_stable(tmp_path):
+    """Saved `.keras` files and the GPT-2 converter address weights by these names."""
+    block = TransformerDecoderBlock(4, 32, cross_attention=True, name="block")
+    inputs, memory = keras.Input((3, 16)), keras.Input((2, 12))
+    model = keras.Model([inputs, memory], block(inputs, memory=memory))
+    dense = lambda path: [f"{path}/kernel", f"{path}/bias"]  # noqa: E731
+    norm = lambda path: [f"{path}/gamma", f"{path}/beta"]  # noqa: E731
+    assert [w.path for w in block.weights] == [
+        *norm("block/self_attention_layernorm"),
+        *dense("block/self_attention/qkv"),
+        *dense("block/self_attention/output_dense"),
+        *norm("block/cross_attention_layernorm"),
+        *dense("block/cross_attention/query"),
+        *dense("block/cross_attention/key_value"),
+        *dense("block/cross_attention/output_dense"),
+        *norm("block/feedforward_layernorm"),
+        *dense("block/feedforward/inner"),
+        *dense("block/feedforward/outer"),
+    ]
+    # A `.keras` file stores weights under the attribute names.
+    path = tmp_path / "block.weights.h5"
+    model.save_weights(path)
+    with h5py.File(path) as store:
+        saved = []
+        store.visit(lambda name: saved.append(name) if name.endswith("/vars/0") else None)
+    assert sorted(saved) == sorted(
+        f"layers/transformer_decoder_block/{layer}/vars/0"
+        for layer in [
+            "self_attention_layernorm",
+            "self_attention/qkv",
+            "self_attention/output_dense",
+            "cross_attention_layernorm",
+            "cross_attention/query",
+            "cross_attention/key_value",
+            "cross_attention/output_dense",
+            "feedforward_layernorm",
+            "feedforward/inner",
+            "feedforward/outer",
+        ]
+    )
+    # Each thing has one name: the sublayer is a cross-attention by its class.
+    assert not hasattr(block.cross_attention, "cross_attention")
