@@ -4,7 +4,9 @@ import math
 
 import keras
 from keras import ops
+from keras.src.backend import get_keras_mask
 
+from kerazoo.layers.masks import merge_masks
 from kerazoo.utils.checks import check_int, check_real
 
 # Scores are float32 under mixed precision, so a large finite value is safe.
@@ -41,7 +43,9 @@ class MultiHeadAttention(keras.layers.Layer):
     Call arguments:
         query: (batch, T, dim) tensor.
         attention_mask: (batch or 1, T, S) bool/int mask, 1 = may attend. S
-            is T, or the cache length with a cache.
+            is T, or the cache length with a cache. Without a cache, defaults
+            to the Keras mask of `query` (e.g. from `Embedding(mask_zero=True)`)
+            as a key padding mask, if any; the Keras mask passes on to the output.
         cache: optional cache tensor, see above.
         cache_update_index: int or scalar int tensor: where the T new
             keys/values go in the cache.
@@ -76,6 +80,7 @@ class MultiHeadAttention(keras.layers.Layer):
             output_kernel_initializer or kernel_initializer
         )
         self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.supports_masking = True
 
     def _dense(self, units, name, initializer):
         return keras.layers.Dense(
@@ -163,6 +168,8 @@ class MultiHeadAttention(keras.layers.Layer):
     ):
         if cache is not None and cache_update_index is None:
             raise ValueError("A self-attention `cache` needs `cache_update_index`.")
+        if attention_mask is None and cache is None:
+            attention_mask = merge_masks(get_keras_mask(query))
         qkv = self.qkv(query)
         q = self._heads_of_queries(qkv[..., : self.hidden_dim])
         k, v = self._split_heads(qkv[..., self.hidden_dim :], 2)

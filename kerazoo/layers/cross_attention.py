@@ -2,8 +2,10 @@
 
 import keras
 from keras import ops
+from keras.src.backend import get_keras_mask
 
 from kerazoo.layers.attention import MultiHeadAttention
+from kerazoo.layers.masks import merge_masks
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
@@ -23,6 +25,8 @@ class MultiHeadCrossAttention(MultiHeadAttention):
         query: (batch, T, dim) tensor.
         memory: (batch, S, memory_dim) tensor, unless `cache` is given.
         attention_mask: (batch or 1, T, S) bool/int mask, 1 = may attend.
+            Defaults to the Keras mask of `memory` as a key padding mask, if
+            any. The Keras mask of `query` passes on to the output.
         cache: (batch, 2, num_heads, S, head_dim) from `compute_memory_cache`.
         training: bool, enables dropout.
 
@@ -50,6 +54,8 @@ class MultiHeadCrossAttention(MultiHeadAttention):
                 "Cross-attention needs `memory` (the encoder outputs) or the "
                 "`cache` from `compute_memory_cache`."
             )
+        if attention_mask is None and memory is not None:
+            attention_mask = merge_masks(get_keras_mask(memory))
         q = self._heads_of_queries(self.query(query))
         k, v = (cache[:, 0], cache[:, 1]) if cache is not None else self._keys_and_values(memory)
         return self._attend(q, k, v, attention_mask, training)

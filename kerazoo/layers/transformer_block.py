@@ -17,6 +17,10 @@ class TransformerBlock(keras.layers.Layer):
     `x = norm(x + f(x))`) or before the sublayer (pre-LN, GPT-2:
     `x = x + f(norm(x))`).
 
+    A Keras mask on the inputs (e.g. from `Embedding(mask_zero=True)`)
+    serves as the padding mask when none is passed, and the block passes it
+    on to the next layer.
+
     Args:
         num_heads: int. Attention heads; must divide the model width.
         intermediate_dim: int. Feed-forward inner width.

@@ -2,6 +2,7 @@
 
 import keras
 from keras import ops
+from keras.src.backend import get_keras_mask
 
 from kerazoo.layers.attention import MultiHeadAttention
 from kerazoo.layers.cross_attention import MultiHeadCrossAttention
@@ -32,8 +33,10 @@ class TransformerDecoderBlock(TransformerBlock):
         inputs: (batch, T, dim) tensor.
         memory: (batch, S, memory_dim) encoder outputs, with cross-attention.
         padding_mask: (batch, T) int32 (or (batch, max_length) with a cache),
-            1 for real tokens.
+            1 for real tokens. Without a cache, defaults to the Keras mask of
+            `inputs`, if any.
         memory_padding_mask: (batch, S) int32, 1 for real memory positions.
+            Defaults to the Keras mask of `memory`, if any.
         self_attention_cache: see above.
         cross_attention_cache: see above.
         cache_update_index: int or scalar int tensor.
@@ -85,6 +88,10 @@ class TransformerDecoderBlock(TransformerBlock):
                 "This block has cross-attention: pass `memory` (the encoder "
                 "outputs) or a `cross_attention_cache`."
             )
+        if padding_mask is None and self_attention_cache is None:
+            padding_mask = get_keras_mask(inputs)
+        if memory_padding_mask is None and memory is not None:
+            memory_padding_mask = get_keras_mask(memory)
         query_length = ops.shape(inputs)[1]
         if self_attention_cache is None:
             causal = causal_mask(query_length, query_length)

@@ -1,6 +1,7 @@
 """Transformer encoder block: bidirectional self-attention then feed-forward."""
 
 import keras
+from keras.src.backend import get_keras_mask
 
 from kerazoo.layers.attention import MultiHeadAttention
 from kerazoo.layers.masks import merge_masks
@@ -17,6 +18,7 @@ class TransformerEncoderBlock(TransformerBlock):
     Call arguments:
         inputs: (batch, time, dim) tensor.
         padding_mask: (batch, time) int32, 1 for real tokens, 0 for padding.
+            Defaults to the Keras mask of `inputs`, if any.
         attention_mask: (batch, time, time) int32, 1 = may attend.
         training: bool, enables dropout.
 
@@ -38,6 +40,8 @@ class TransformerEncoderBlock(TransformerBlock):
         self.residual_dropout = self._residual_dropout()
 
     def call(self, inputs, padding_mask=None, attention_mask=None, training=None):
+        if padding_mask is None:
+            padding_mask = get_keras_mask(inputs)
         mask = merge_masks(padding_mask, attention_mask)
         x = inputs
         if self.normalize_first:

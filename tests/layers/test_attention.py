@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -94,3 +95,29 @@ def test_heads_must_divide_width():
 def test_cross_attention_needs_memory():
     with pytest.raises(ValueError, match="memory"):
         MultiHeadCrossAttention(2)(np.zeros((1, 3, 8), "float32"))
+
+
+def test_keras_mask_of_the_query_is_the_key_padding_mask():
+    ids = np.array([[5, 6, 7, 0, 0], [3, 4, 8, 9, 2]], "int32")
+    real = ids != 0
+    embedded = keras.layers.Embedding(20, 8, mask_zero=True)(ids)
+    layer = MultiHeadAttention(2)
+    out = layer(embedded)
+    explicit = layer(embedded, attention_mask=np.repeat(real[:, None, :], 5, axis=1))
+    np.testing.assert_allclose(np.asarray(out), np.asarray(explicit), atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(out)[0, :3], np.asarray(layer(np.asarray(embedded)[:1, :3]))[0], atol=1e-5
+    )
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), real)
+
+
+def test_keras_mask_of_the_memory_is_the_key_padding_mask():
+    ids = np.array([[5, 6, 7, 0], [3, 4, 8, 9]], "int32")
+    memory = keras.layers.Embedding(20, 8, mask_zero=True)(ids)
+    layer = MultiHeadCrossAttention(2)
+    x = rng.normal(size=(2, 3, 8)).astype("float32")
+    out = np.asarray(layer(x, memory=memory))
+    np.testing.assert_allclose(
+        out[:1], np.asarray(layer(x[:1], memory=np.asarray(memory)[:1, :3])), atol=1e-5
+    )
+    assert not np.allclose(out[:1], np.asarray(layer(x[:1], memory=np.asarray(memory)[:1])))

@@ -161,3 +161,58 @@ def test_weight_paths_and_saved_layout_are_stable(tmp_path):
     )
     # Each thing has one name: the sublayer is a cross-attention by its class.
     assert not hasattr(block.cross_attention, "cross_attention")
+
+
+def _padded(ids, side):
+    """Rows of `ids` padded with 0 to one length, on the right or the left."""
+    length = max(len(row) for row in ids)
+    pad = lambda row: [0] * (length - len(row))  # noqa: E731
+    return np.array([row + pad(row) if side == "right" else pad(row) + row for row in ids], "int32")
+
+
+@pytest.mark.parametrize(
+    "make_block, side",
+    [
+        (lambda: TransformerEncoderBlock(4, 32), "right"),
+        (lambda: TransformerEncoderBlock(4, 32, normalize_first=True), "right"),
+        # Causal attention never sees right padding: pad on the left.
+        (lambda: TransformerDecoderBlock(4, 32), "left"),
+        (lambda: TransformerDecoderBlock(4, 32, normalize_first=True), "left"),
+    ],
+    ids=["encoder-post-ln", "encoder-pre-ln", "decoder-post-ln", "decoder-pre-ln"],
+)
+def test_keras_mask_is_the_padding_mask(make_block, side):
+    rows = [[5, 6, 7, 8, 9], [3, 4], [11, 12, 13]]
+    ids = _padded(rows, side)
+    real = ids != 0
+    embedding = keras.layers.Embedding(20, 16, mask_zero=True)
+    block = make_block()
+    token_ids = keras.Input((None,), dtype="int32")
+    model = keras.Model(token_ids, block(embedding(token_ids)))
+
+    out = np.asarray(model(ids))
+    explicit = np.asarray(block(embedding(ids), padding_mask=real.astype("int32")))
+    np.testing.assert_allclose(out[real], explicit[real], atol=1e-6)
+    # Padding does not leak: each row alone, unpadded, gives the same outputs.
+    for row, tokens in enumerate(rows):
+        alone = np.asarray(model(np.array([tokens], "int32")))[0]
+        np.testing.assert_allclose(out[row][real[row]], alone, atol=1e-5)
+    # The mask passes on to the next layer.
+    masked = block(embedding(ids))
+    np.testing.assert_array_equal(np.asarray(masked._keras_mask), real)
+
+
+def test_keras_mask_of_the_memory_is_the_memory_padding_mask():
+    rows = [[5, 6, 7, 8], [3, 4]]
+    memory_ids = _padded(rows, "right")
+    real = memory_ids != 0
+    embedding = keras.layers.Embedding(20, 16, mask_zero=True)
+    block = TransformerDecoderBlock(4, 32, cross_attention=True)
+    x = rng.normal(size=(2, 3, 16)).astype("float32")
+
+    out = np.asarray(block(x, memory=embedding(memory_ids)))
+    explicit = block(x, memory=embedding(memory_ids), memory_padding_mask=real.astype("int32"))
+    np.testing.assert_allclose(out, np.asarray(explicit), atol=1e-6)
+    for row, tokens in enumerate(rows):
+        alone = block(x[row : row + 1], memory=embedding(np.array([tokens], "int32")))
+        np.testing.assert_allclose(out[row], np.asarray(alone)[0], atol=1e-5)
