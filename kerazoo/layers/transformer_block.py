@@ -1,6 +1,7 @@
 """The arguments and sublayer factories the encoder and decoder blocks share."""
 
 import keras
+from keras import ops
 
 from kerazoo.layers.activations import get_activation
 from kerazoo.layers.feed_forward import FeedForward
@@ -16,6 +17,10 @@ class TransformerBlock(keras.layers.Layer):
     norm, either after the sum (post-LN, the original Transformer and BERT:
     `x = norm(x + f(x))`) or before the sublayer (pre-LN, GPT-2:
     `x = x + f(norm(x))`).
+
+    The layer norms compute in float32 under mixed precision (their policy is
+    the block's variable dtype); the residual stream stays in the compute
+    dtype.
 
     A Keras mask on the inputs (e.g. from `Embedding(mask_zero=True)`)
     serves as the padding mask when none is passed, and the block passes it
@@ -76,11 +81,15 @@ class TransformerBlock(keras.layers.Layer):
         norm = keras.layers.LayerNormalization(
             epsilon=self.layer_norm_epsilon,
             center=self.use_bias,
-            dtype=self.dtype_policy,
+            dtype=self.dtype_policy.variable_dtype,
             name=name,
         )
         norm.build(input_shape)
         return norm
+
+    def _to_stream(self, x):
+        """A float32 layer norm's output, back in the residual stream's dtype."""
+        return ops.cast(x, self.compute_dtype)
 
     def _attention(self, layer_class, name, query_shape, memory_shape=None):
         attention = layer_class(

@@ -133,12 +133,12 @@ class TransformerDecoderBlock(TransformerBlock):
         else:
             h, cache = attend_to_self(x)
             h = self.residual_dropout(h, training=training)
-            x = self.self_attention_layernorm(x + h)
+            x = self._to_stream(self.self_attention_layernorm(x + h))
             if self.cross_attention_enabled:
                 h = self.residual_dropout(attend_to_memory(x), training=training)
-                x = self.cross_attention_layernorm(x + h)
+                x = self._to_stream(self.cross_attention_layernorm(x + h))
             h = self.feedforward(x, training=training)
-            x = self.feedforward_layernorm(x + h)
+            x = self._to_stream(self.feedforward_layernorm(x + h))
         return x if self_attention_cache is None else (x, cache)
 
     def get_config(self):

@@ -53,7 +53,7 @@ class TransformerEncoderBlock(TransformerBlock):
         else:
             h = self.self_attention(x, attention_mask=mask, training=training)
             h = self.residual_dropout(h, training=training)
-            x = self.self_attention_layernorm(x + h)
+            x = self._to_stream(self.self_attention_layernorm(x + h))
             h = self.feedforward(x, training=training)
-            x = self.feedforward_layernorm(x + h)
+            x = self._to_stream(self.feedforward_layernorm(x + h))
         return x

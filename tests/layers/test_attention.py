@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from kerazoo.layers import MultiHeadAttention, MultiHeadCrossAttention, causal_mask
+from tests.layers import numpy_reference as reference
 from tests.layers.harness import check_layer
 
 rng = np.random.default_rng(0)
@@ -26,21 +27,41 @@ def test_cross_attention_shared_checks(tmp_path):
     )
 
 
-def test_matches_a_reference_computation():
-    layer = MultiHeadAttention(2, use_bias=False)
-    x = rng.normal(size=(1, 5, 8)).astype("float32")
-    out = np.asarray(layer(x))
-    qkv = x[0] @ np.asarray(layer.qkv.kernel)
-    q, k, v = np.split(qkv, 3, axis=-1)
-    heads = []
-    for h in range(2):
-        s = slice(4 * h, 4 * h + 4)
-        scores = q[:, s] @ k[:, s].T / 2.0
-        weights = np.exp(scores - scores.max(-1, keepdims=True))
-        weights /= weights.sum(-1, keepdims=True)
-        heads.append(weights @ v[:, s])
-    expected = np.concatenate(heads, -1) @ np.asarray(layer.output_dense.kernel)
-    np.testing.assert_allclose(out[0], expected, atol=1e-5)
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_self_attention_matches_numpy(use_bias):
+    layer = MultiHeadAttention(2, use_bias=use_bias)
+    x = rng.normal(size=(2, 5, 8)).astype("float32")
+    mask = rng.random((2, 5, 5)) < 0.7
+    mask[:, :, 0] = True
+    layer(x)
+    reference.randomize_weights(layer)
+    out = np.asarray(layer(x, attention_mask=mask.astype("int32")))
+    np.testing.assert_allclose(out, reference.attention(x, layer, mask=mask), atol=1e-5)
+
+
+def test_cross_attention_matches_numpy():
+    layer = MultiHeadCrossAttention(2)
+    x = rng.normal(size=(2, 4, 8)).astype("float32")
+    memory = rng.normal(size=(2, 6, 12)).astype("float32")
+    mask = np.ones((2, 4, 6), bool)
+    mask[1, :, 4:] = False
+    layer(x, memory=memory)
+    reference.randomize_weights(layer)
+    out = np.asarray(layer(x, memory=memory, attention_mask=mask))
+    expected = reference.attention(x, layer, memory=memory, mask=mask)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("cross", [False, True], ids=["self", "cross"])
+def test_softmax_is_float32_under_mixed_precision(policy, cross, softmax_input_dtypes):
+    x = rng.normal(size=(2, 4, 8)).astype("float32")
+    if cross:
+        out = MultiHeadCrossAttention(2, dtype=policy)(x, memory=x)
+    else:
+        out = MultiHeadAttention(2, dtype=policy)(x)
+    assert softmax_input_dtypes == ["float32"]
+    assert keras.backend.standardize_dtype(out.dtype) == policy.split("_")[1]
 
 
 def test_masked_keys_do_not_matter():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from kerazoo.layers import TransformerDecoderBlock, TransformerEncoderBlock
+from tests.layers import numpy_reference as reference
 from tests.layers.harness import check_layer
 
 rng = np.random.default_rng(0)
@@ -216,3 +217,67 @@ def test_keras_mask_of_the_memory_is_the_memory_padding_mask():
     for row, tokens in enumerate(rows):
         alone = block(x[row : row + 1], memory=embedding(np.array([tokens], "int32")))
         np.testing.assert_allclose(out[row], np.asarray(alone)[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("normalize_first", [False, True], ids=["post-ln", "pre-ln"])
+@pytest.mark.parametrize("activation", ["gelu", "relu"])
+def test_encoder_matches_numpy(normalize_first, activation):
+    block = TransformerEncoderBlock(
+        4, 32, normalize_first=normalize_first, activation=activation, layer_norm_epsilon=1e-3
+    )
+    x = rng.normal(size=(2, 6, 16)).astype("float32")
+    padding_mask = np.array([[1] * 6, [1] * 4 + [0] * 2], "int32")
+    block(x)
+    reference.randomize_weights(block)
+    out = np.asarray(block(x, padding_mask=padding_mask))
+    expected = reference.encoder_block(x, block, padding_mask=padding_mask)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("normalize_first", [False, True], ids=["post-ln", "pre-ln"])
+@pytest.mark.parametrize("cross_attention", [False, True], ids=["", "cross"])
+def test_decoder_matches_numpy(normalize_first, cross_attention):
+    block = TransformerDecoderBlock(
+        4,
+        32,
+        normalize_first=normalize_first,
+        cross_attention=cross_attention,
+        activation="gelu_approximate",
+    )
+    x = rng.normal(size=(2, 6, 16)).astype("float32")
+    memory = rng.normal(size=(2, 5, 12)).astype("float32") if cross_attention else None
+    masks = {
+        "padding_mask": np.array([[1] * 6, [0] * 2 + [1] * 4], "int32"),
+        "memory_padding_mask": np.array([[1] * 5, [1] * 3 + [0] * 2], "int32"),
+    }
+    block(x, memory=memory)
+    reference.randomize_weights(block)
+    out = np.asarray(block(x, memory=memory, **masks))
+    expected = reference.decoder_block(x, block, memory=memory, **masks)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("normalize_first", [False, True], ids=["post-ln", "pre-ln"])
+def test_norms_and_softmax_compute_in_float32_under_mixed_precision(
+    policy, normalize_first, softmax_input_dtypes
+):
+    x = rng.normal(size=(2, 6, 16)).astype("float32")
+    encoder = TransformerEncoderBlock(4, 32, normalize_first=normalize_first, dtype=policy)
+    decoder = TransformerDecoderBlock(
+        4, 32, normalize_first=normalize_first, cross_attention=True, dtype=policy
+    )
+    outputs = [encoder(x), decoder(x, memory=x)]
+    norms = [
+        encoder.self_attention_layernorm,
+        encoder.feedforward_layernorm,
+        decoder.self_attention_layernorm,
+        decoder.cross_attention_layernorm,
+        decoder.feedforward_layernorm,
+    ]
+    assert [norm.compute_dtype for norm in norms] == ["float32"] * 5
+    # One softmax per attention: encoder self, decoder self and cross.
+    assert softmax_input_dtypes == ["float32"] * 3
+    # The residual stream, and so the output, stays in the compute dtype.
+    half = policy.split("_")[1]
+    assert [keras.backend.standardize_dtype(out.dtype) for out in outputs] == [half, half]
