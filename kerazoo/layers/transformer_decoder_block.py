@@ -123,14 +123,14 @@ class TransformerDecoderBlock(TransformerBlock):
             )
 
         x = inputs
-        if self.normalize_first:
+        if self.normalize_first:  # Pre-LN (GPT-2): x = x + f(norm(x)).
             h, cache = attend_to_self(self.self_attention_layernorm(x))
             x = x + self.residual_dropout(h, training=training)
             if self.cross_attention_enabled:
                 h = attend_to_memory(self.cross_attention_layernorm(x))
                 x = x + self.residual_dropout(h, training=training)
             x = x + self.feedforward(self.feedforward_layernorm(x), training=training)
-        else:
+        else:  # Post-LN (BERT): x = norm(x + f(x)).
             h, cache = attend_to_self(x)
             h = self.residual_dropout(h, training=training)
             x = self._to_stream(self.self_attention_layernorm(x + h))

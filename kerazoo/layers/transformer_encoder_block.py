@@ -44,13 +44,13 @@ class TransformerEncoderBlock(TransformerBlock):
             padding_mask = get_keras_mask(inputs)
         mask = merge_masks(padding_mask, attention_mask)
         x = inputs
-        if self.normalize_first:
+        if self.normalize_first:  # Pre-LN (GPT-2): x = x + f(norm(x)).
             h = self.self_attention(
                 self.self_attention_layernorm(x), attention_mask=mask, training=training
             )
             x = x + self.residual_dropout(h, training=training)
             x = x + self.feedforward(self.feedforward_layernorm(x), training=training)
-        else:
+        else:  # Post-LN (BERT): x = norm(x + f(x)).
             h = self.self_attention(x, attention_mask=mask, training=training)
             h = self.residual_dropout(h, training=training)
             x = self._to_stream(self.self_attention_layernorm(x + h))
