@@ -1,6 +1,7 @@
 """Building blocks shared by every model family (Keras layer subclasses)."""
 
 from kerazoo.layers.attention import MultiHeadAttention
+from kerazoo.layers.cross_attention import MultiHeadCrossAttention
 from kerazoo.layers.feed_forward import FeedForward
 from kerazoo.layers.masks import causal_mask, merge_masks
 from kerazoo.layers.position_embedding import PositionEmbedding
@@ -12,6 +13,7 @@ from kerazoo.layers.transformer_encoder_block import TransformerEncoderBlock
 __all__ = [
     "FeedForward",
     "MultiHeadAttention",
+    "MultiHeadCrossAttention",
     "PositionEmbedding",
     "SinusoidalPositionEncoding",
     "TokenAndPositionEmbedding",

@@ -1,10 +1,12 @@
-"""Multi-head scaled dot-product attention with masks and a key/value cache."""
+"""Multi-head scaled dot-product self-attention with masks and a key/value cache."""
 
 import math
 
 import keras
 from keras import ops
+from keras.src.backend import get_keras_mask
 
+from kerazoo.layers.masks import merge_masks
 from kerazoo.utils.checks import check_int, check_real
 
 # Scores are float32 under mixed precision, so a large finite value is safe.
@@ -13,14 +15,12 @@ _MASKED_SCORE = -1e9
 
 @keras.saving.register_keras_serializable(package="kerazoo")
 class MultiHeadAttention(keras.layers.Layer):
-    """Multi-head attention ("Attention Is All You Need", section 3.2).
+    """Multi-head self-attention ("Attention Is All You Need", section 3.2).
 
-    Self-attention projects queries, keys and values with one fused `qkv`
-    kernel of shape (dim, 3 * dim), laid out Q | K | V with heads contiguous
-    inside each part (GPT-2's `c_attn` layout), which is one large matrix
-    multiply instead of three. Cross-attention (`cross_attention=True`)
-    projects queries with `query` (dim, dim) and keys/values from the memory
-    with a fused `key_value` (memory_dim, 2 * dim) kernel.
+    Queries, keys and values come from one fused `qkv` kernel of shape
+    (dim, 3 * dim), laid out Q | K | V with heads contiguous inside each part
+    (GPT-2's `c_attn` layout), which is one large matrix multiply instead of
+    three. `MultiHeadCrossAttention` is the variant that reads a memory.
 
     Scores, the softmax and the masked fill are float32 whatever the compute
     dtype, so mixed precision stays stable.
@@ -29,14 +29,12 @@ class MultiHeadAttention(keras.layers.Layer):
     (batch, 2, num_heads, max_length, head_dim) (keys then values): each call
     writes its new keys/values at `cache_update_index` with an in-place
     slice update (XLA-friendly: shapes never change) and attends over the
-    whole cache under the mask. For cross-attention, a given cache holds the
-    memory's precomputed keys/values and is used as is.
+    whole cache under the mask.
 
     Args:
         num_heads: int. Number of heads; must divide the model width.
         dropout: float. Dropout on attention probabilities. Defaults to 0.
         use_bias: bool. Biases on the projections. Defaults to True.
-        cross_attention: bool. Attend to a separate memory. Defaults to False.
         kernel_initializer: initializer of the input projections.
         output_kernel_initializer: initializer of the output projection;
             defaults to `kernel_initializer` (GPT-2 scales it down by depth).
@@ -44,13 +42,13 @@ class MultiHeadAttention(keras.layers.Layer):
 
     Call arguments:
         query: (batch, T, dim) tensor.
-        memory: (batch, S, memory_dim) tensor for cross-attention; None for
-            self-attention.
-        attention_mask: (batch or 1, T, S) bool/int mask, 1 = may attend. With
-            a self-attention cache, S is the cache length.
+        attention_mask: (batch or 1, T, S) bool/int mask, 1 = may attend. S
+            is T, or the cache length with a cache. Without a cache, defaults
+            to the Keras mask of `query` (e.g. from `Embedding(mask_zero=True)`)
+            as a key padding mask, if any; the Keras mask passes on to the output.
         cache: optional cache tensor, see above.
         cache_update_index: int or scalar int tensor: where the T new
-            keys/values go in a self-attention cache.
+            keys/values go in the cache.
         training: bool, enables dropout.
 
     Returns:
@@ -68,7 +66,6 @@ class MultiHeadAttention(keras.layers.Layer):
         num_heads,
         dropout=0.0,
         use_bias=True,
-        cross_attention=False,
         kernel_initializer="glorot_uniform",
         output_kernel_initializer=None,
         bias_initializer="zeros",
@@ -78,12 +75,12 @@ class MultiHeadAttention(keras.layers.Layer):
         self.num_heads = check_int("num_heads", num_heads, low=1)
         self.dropout = check_real("dropout", dropout, low=0.0, high=1.0)
         self.use_bias = use_bias
-        self.cross_attention = cross_attention
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.output_kernel_initializer = keras.initializers.get(
             output_kernel_initializer or kernel_initializer
         )
         self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.supports_masking = True
 
     def _dense(self, units, name, initializer):
         return keras.layers.Dense(
@@ -97,7 +94,7 @@ class MultiHeadAttention(keras.layers.Layer):
             name=name,
         )
 
-    def build(self, query_shape, memory_shape=None):
+    def _check_width(self, query_shape):
         dim = query_shape[-1]
         if dim % self.num_heads != 0:
             raise ValueError(
@@ -106,22 +103,21 @@ class MultiHeadAttention(keras.layers.Layer):
             )
         self.hidden_dim = dim
         self.head_dim = dim // self.num_heads
-        if self.cross_attention:
-            memory_dim = dim if memory_shape is None else memory_shape[-1]
-            self.query = self._dense(dim, "query", self.kernel_initializer)
-            self.query.build(query_shape)
-            self.key_value = self._dense(2 * dim, "key_value", self.kernel_initializer)
-            self.key_value.build((*query_shape[:-1], memory_dim))
-        else:
-            self.qkv = self._dense(3 * dim, "qkv", self.kernel_initializer)
-            self.qkv.build(query_shape)
+
+    def _build_output(self, query_shape):
         self.output_dense = self._dense(
-            dim, "output_dense", self.output_kernel_initializer
+            self.hidden_dim, "output_dense", self.output_kernel_initializer
         )
         self.output_dense.build(query_shape)
         self.probability_dropout = keras.layers.Dropout(
             self.dropout, dtype=self.dtype_policy, name="probability_dropout"
         )
+
+    def build(self, query_shape):
+        self._check_width(query_shape)
+        self.qkv = self._dense(3 * self.hidden_dim, "qkv", self.kernel_initializer)
+        self.qkv.build(query_shape)
+        self._build_output(query_shape)
 
     def _split_heads(self, x, parts):
         """(batch, time, parts * dim) -> `parts` tensors (batch, heads, time, head_dim)."""
@@ -130,49 +126,21 @@ class MultiHeadAttention(keras.layers.Layer):
         x = ops.transpose(x, (2, 0, 3, 1, 4))  # (parts, batch, heads, time, head_dim)
         return [x[i] for i in range(parts)]
 
-    def _project(self, query, memory, cache, cache_update_index):
-        """Queries, keys, values and the cache.
+    def _heads_of_queries(self, projected):
+        """(batch, time, dim) -> (batch, time, heads, head_dim).
 
-        Queries keep the projection's layout, (batch, time, heads, head_dim):
-        the einsums in `call` read them and write the output in that layout,
-        which saves two transposes (and their gradients) per layer. Keys and
-        values are (batch, heads, time, head_dim), the cache's layout.
+        Queries keep the projection's layout: the einsums in `_attend` read
+        them and write the output in that layout, which saves two transposes
+        (and their gradients) per layer.
         """
-        batch, length = ops.shape(query)[0], ops.shape(query)[1]
-        query_shape = (batch, length, self.num_heads, self.head_dim)
-        if self.cross_attention:
-            q = ops.reshape(self.query(query), query_shape)
-            if cache is not None:
-                return q, cache[:, 0], cache[:, 1], cache
-            k, v = self._split_heads(self.key_value(memory), 2)
-            return q, k, v, None
-        qkv = self.qkv(query)
-        q = ops.reshape(qkv[..., : self.hidden_dim], query_shape)
-        k, v = self._split_heads(qkv[..., self.hidden_dim :], 2)
-        if cache is None:
-            return q, k, v, None
-        new = ops.cast(ops.stack([k, v], axis=1), cache.dtype)
-        cache = ops.slice_update(cache, (0, 0, 0, cache_update_index, 0), new)
-        return q, cache[:, 0], cache[:, 1], cache
+        batch, length = ops.shape(projected)[0], ops.shape(projected)[1]
+        return ops.reshape(projected, (batch, length, self.num_heads, self.head_dim))
 
-    def call(
-        self,
-        query,
-        memory=None,
-        attention_mask=None,
-        cache=None,
-        cache_update_index=None,
-        training=None,
-    ):
-        if self.cross_attention and memory is None and cache is None:
-            raise ValueError(
-                "Cross-attention needs `memory` (the encoder outputs) or a "
-                "precomputed cross-attention `cache`."
-            )
-        if not self.cross_attention and cache is not None and cache_update_index is None:
-            raise ValueError("A self-attention `cache` needs `cache_update_index`.")
-        q, k, v, cache = self._project(query, memory, cache, cache_update_index)
+    def _attend(self, q, k, v, attention_mask, training):
+        """Attention of queries over keys/values, projected out: (batch, T, dim).
 
+        q is (batch, T, heads, head_dim); k and v are (batch, heads, S, head_dim).
+        """
         scale = 1.0 / math.sqrt(self.head_dim)
         scores = ops.einsum("bthd,bhsd->bhts", q, k)  # (batch, heads, T, S)
         scores = ops.cast(scores, "float32") * scale
@@ -186,26 +154,33 @@ class MultiHeadAttention(keras.layers.Layer):
         context = ops.einsum(
             "bhts,bhsd->bthd", probabilities, ops.cast(v, self.compute_dtype)
         )  # (batch, T, heads, head_dim)
-        batch, length = ops.shape(query)[0], ops.shape(query)[1]
+        batch, length = ops.shape(q)[0], ops.shape(q)[1]
         context = ops.reshape(context, (batch, length, self.hidden_dim))
-        output = self.output_dense(context)
+        return self.output_dense(context)
+
+    def call(
+        self,
+        query,
+        attention_mask=None,
+        cache=None,
+        cache_update_index=None,
+        training=None,
+    ):
+        if cache is not None and cache_update_index is None:
+            raise ValueError("A self-attention `cache` needs `cache_update_index`.")
+        if attention_mask is None and cache is None:
+            attention_mask = merge_masks(get_keras_mask(query))
+        qkv = self.qkv(query)
+        q = self._heads_of_queries(qkv[..., : self.hidden_dim])
+        k, v = self._split_heads(qkv[..., self.hidden_dim :], 2)
+        if cache is not None:
+            new = ops.cast(ops.stack([k, v], axis=1), cache.dtype)
+            cache = ops.slice_update(cache, (0, 0, 0, cache_update_index, 0), new)
+            k, v = cache[:, 0], cache[:, 1]
+        output = self._attend(q, k, v, attention_mask, training)
         return output if cache is None else (output, cache)
 
-    def compute_memory_cache(self, memory):
-        """Keys/values of a memory for cross-attention decoding.
-
-        Args:
-            memory: (batch, S, memory_dim) encoder outputs.
-
-        Returns:
-            (batch, 2, num_heads, S, head_dim) cache, computed once per sequence.
-        """
-        if not self.cross_attention:
-            raise ValueError("`compute_memory_cache` is for cross-attention layers.")
-        k, v = self._split_heads(self.key_value(memory), 2)
-        return ops.stack([k, v], axis=1)
-
-    def compute_output_shape(self, query_shape, memory_shape=None):
+    def compute_output_shape(self, query_shape):
         return query_shape
 
     def get_config(self):
@@ -215,7 +190,6 @@ class MultiHeadAttention(keras.layers.Layer):
                 "num_heads": self.num_heads,
                 "dropout": self.dropout,
                 "use_bias": self.use_bias,
-                "cross_attention": self.cross_attention,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
                 "output_kernel_initializer": keras.initializers.serialize(
                     self.output_kernel_initializer

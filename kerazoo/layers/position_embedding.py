@@ -22,7 +22,9 @@ class PositionEmbedding(keras.layers.Layer):
             incremental decoding with a cache. Defaults to 0.
 
     Returns:
-        (batch, time, dim) position embeddings.
+        (batch, time, dim) position embeddings. A Keras mask on `inputs`
+        passes through unchanged: each position's output depends on that
+        position only.
 
     Example:
     >>> layer = PositionEmbedding(sequence_length=64)

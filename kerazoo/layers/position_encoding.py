@@ -22,7 +22,9 @@ class SinusoidalPositionEncoding(keras.layers.Layer):
             incremental decoding with a cache. Defaults to 0.
 
     Returns:
-        (batch, time, dim) encodings in the layer's compute dtype.
+        (batch, time, dim) encodings in the layer's compute dtype. A Keras
+        mask on `inputs` passes through unchanged: each position's output
+        depends on that position only.
 
     Example:
     >>> x = keras.ops.zeros((2, 10, 16))

@@ -1,9 +1,9 @@
-"""What the encoder and decoder blocks share: config, residual wiring, FFN."""
+"""The arguments and sublayer factories the encoder and decoder blocks share."""
 
 import keras
+from keras import ops
 
 from kerazoo.layers.activations import get_activation
-from kerazoo.layers.attention import MultiHeadAttention
 from kerazoo.layers.feed_forward import FeedForward
 from kerazoo.utils.checks import check_int, check_real
 
@@ -11,10 +11,20 @@ from kerazoo.utils.checks import check_int, check_real
 class TransformerBlock(keras.layers.Layer):
     """Base of `TransformerEncoderBlock` and `TransformerDecoderBlock`.
 
-    Each sub-layer (attention, feed-forward) is wrapped in a residual
-    connection with layer norm, either after the sum (post-LN, the original
-    Transformer and BERT: `x = norm(x + f(x))`) or before the sub-layer
-    (pre-LN, GPT-2: `x = x + f(norm(x))`).
+    It checks and stores the arguments and makes the sublayers; each block
+    builds its own sublayers and writes its own forward pass. Each sublayer
+    (attention, feed-forward) sits in a residual connection with a layer
+    norm, either after the sum (post-LN, the original Transformer and BERT:
+    `x = norm(x + f(x))`) or before the sublayer (pre-LN, GPT-2:
+    `x = x + f(norm(x))`).
+
+    The layer norms compute in float32 under mixed precision (their policy is
+    the block's variable dtype); the residual stream stays in the compute
+    dtype.
+
+    A Keras mask on the inputs (e.g. from `Embedding(mask_zero=True)`)
+    serves as the padding mask when none is passed, and the block passes it
+    on to the next layer.
 
     Args:
         num_heads: int. Attention heads; must divide the model width.
@@ -66,23 +76,25 @@ class TransformerBlock(keras.layers.Layer):
                 f"`num_heads`={self.num_heads} must divide the model width {dim}. "
                 "Choose a width that is a multiple of the head count."
             )
-        return dim
 
     def _layer_norm(self, name, input_shape):
         norm = keras.layers.LayerNormalization(
             epsilon=self.layer_norm_epsilon,
             center=self.use_bias,
-            dtype=self.dtype_policy,
+            dtype=self.dtype_policy.variable_dtype,
             name=name,
         )
         norm.build(input_shape)
         return norm
 
-    def _attention(self, name, cross_attention, query_shape, memory_shape=None):
-        attention = MultiHeadAttention(
+    def _to_stream(self, x):
+        """A float32 layer norm's output, back in the residual stream's dtype."""
+        return ops.cast(x, self.compute_dtype)
+
+    def _attention(self, layer_class, name, query_shape, memory_shape=None):
+        attention = layer_class(
             self.num_heads,
             dropout=self.dropout,
-            cross_attention=cross_attention,
             use_bias=self.use_bias,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
             output_kernel_initializer=keras.initializers.serialize(
@@ -91,12 +103,14 @@ class TransformerBlock(keras.layers.Layer):
             dtype=self.dtype_policy,
             name=name,
         )
-        attention.build(query_shape, memory_shape)
+        if memory_shape is None:
+            attention.build(query_shape)
+        else:
+            attention.build(query_shape, memory_shape)
         return attention
 
-    def _build_feedforward(self, input_shape):
-        self.feedforward_layernorm = self._layer_norm("feedforward_layernorm", input_shape)
-        self.feedforward = FeedForward(
+    def _feedforward(self, input_shape):
+        feedforward = FeedForward(
             self.intermediate_dim,
             activation=self.activation,
             dropout=self.dropout,
@@ -108,29 +122,13 @@ class TransformerBlock(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="feedforward",
         )
-        self.feedforward.build(input_shape)
-        self.residual_dropout = keras.layers.Dropout(
+        feedforward.build(input_shape)
+        return feedforward
+
+    def _residual_dropout(self):
+        return keras.layers.Dropout(
             self.dropout, dtype=self.dtype_policy, name="residual_dropout"
         )
-
-    def _residual(self, x, norm, branch):
-        """Pre-LN `x + branch(norm(x))` or post-LN `norm(x + branch(x))`.
-
-        `branch` returns the branch output, or `(output, cache)`; the cache,
-        if any, is passed through as the second return value.
-        """
-        result = branch(norm(x) if self.normalize_first else x)
-        output, cache = result if isinstance(result, tuple) else (result, None)
-        x = x + output
-        return (x if self.normalize_first else norm(x)), cache
-
-    def _feedforward_residual(self, x, training):
-        x, _ = self._residual(
-            x,
-            self.feedforward_layernorm,
-            lambda h: self.feedforward(h, training=training),
-        )
-        return x
 
     def compute_output_shape(self, input_shape, *args, **kwargs):
         return input_shape

@@ -2,7 +2,10 @@
 
 import keras
 from keras import ops
+from keras.src.backend import get_keras_mask
 
+from kerazoo.layers.attention import MultiHeadAttention
+from kerazoo.layers.cross_attention import MultiHeadCrossAttention
 from kerazoo.layers.masks import causal_mask, merge_masks
 from kerazoo.layers.transformer_block import TransformerBlock
 
@@ -30,8 +33,10 @@ class TransformerDecoderBlock(TransformerBlock):
         inputs: (batch, T, dim) tensor.
         memory: (batch, S, memory_dim) encoder outputs, with cross-attention.
         padding_mask: (batch, T) int32 (or (batch, max_length) with a cache),
-            1 for real tokens.
+            1 for real tokens. Without a cache, defaults to the Keras mask of
+            `inputs`, if any.
         memory_padding_mask: (batch, S) int32, 1 for real memory positions.
+            Defaults to the Keras mask of `memory`, if any.
         self_attention_cache: see above.
         cross_attention_cache: see above.
         cache_update_index: int or scalar int tensor.
@@ -49,22 +54,23 @@ class TransformerDecoderBlock(TransformerBlock):
 
     def __init__(self, num_heads, intermediate_dim, cross_attention=False, **kwargs):
         super().__init__(num_heads, intermediate_dim, **kwargs)
+        # `self.cross_attention` is the sublayer (its name fixes the weight paths).
         self.cross_attention_enabled = cross_attention
 
     def build(self, inputs_shape, memory_shape=None):
         self._check_width(inputs_shape)
-        self.self_attention_layernorm = self._layer_norm(
-            "self_attention_layernorm", inputs_shape
-        )
-        self.self_attention = self._attention("self_attention", False, inputs_shape)
+        self.self_attention_layernorm = self._layer_norm("self_attention_layernorm", inputs_shape)
+        self.self_attention = self._attention(MultiHeadAttention, "self_attention", inputs_shape)
         if self.cross_attention_enabled:
             self.cross_attention_layernorm = self._layer_norm(
                 "cross_attention_layernorm", inputs_shape
             )
             self.cross_attention = self._attention(
-                "cross_attention", True, inputs_shape, memory_shape
+                MultiHeadCrossAttention, "cross_attention", inputs_shape, memory_shape
             )
-        self._build_feedforward(inputs_shape)
+        self.feedforward_layernorm = self._layer_norm("feedforward_layernorm", inputs_shape)
+        self.feedforward = self._feedforward(inputs_shape)
+        self.residual_dropout = self._residual_dropout()
 
     def call(
         self,
@@ -82,6 +88,10 @@ class TransformerDecoderBlock(TransformerBlock):
                 "This block has cross-attention: pass `memory` (the encoder "
                 "outputs) or a `cross_attention_cache`."
             )
+        if padding_mask is None and self_attention_cache is None:
+            padding_mask = get_keras_mask(inputs)
+        if memory_padding_mask is None and memory is not None:
+            memory_padding_mask = get_keras_mask(memory)
         query_length = ops.shape(inputs)[1]
         if self_attention_cache is None:
             causal = causal_mask(query_length, query_length)
@@ -89,38 +99,46 @@ class TransformerDecoderBlock(TransformerBlock):
             cache_length = ops.shape(self_attention_cache)[3]
             causal = causal_mask(query_length, cache_length, cache_update_index)
         self_mask = merge_masks(padding_mask, causal=causal)
+        cross_mask = merge_masks(memory_padding_mask)
 
-        def self_attend(h):
-            result = self.self_attention(
+        def attend_to_self(h):
+            """Returns `(output, cache)`; the cache is None without one."""
+            if self_attention_cache is None:
+                return self.self_attention(h, attention_mask=self_mask, training=training), None
+            return self.self_attention(
                 h,
                 attention_mask=self_mask,
                 cache=self_attention_cache,
                 cache_update_index=cache_update_index,
                 training=training,
             )
-            if self_attention_cache is None:
-                return self.residual_dropout(result, training=training)
-            return self.residual_dropout(result[0], training=training), result[1]
 
-        x, cache = self._residual(inputs, self.self_attention_layernorm, self_attend)
+        def attend_to_memory(h):
+            return self.cross_attention(
+                h,
+                memory=memory,
+                attention_mask=cross_mask,
+                cache=cross_attention_cache,
+                training=training,
+            )
 
-        if self.cross_attention_enabled:
-            cross_mask = merge_masks(memory_padding_mask)
-
-            def cross_attend(h):
-                result = self.cross_attention(
-                    h,
-                    memory=memory,
-                    attention_mask=cross_mask,
-                    cache=cross_attention_cache,
-                    training=training,
-                )
-                output = result[0] if cross_attention_cache is not None else result
-                return self.residual_dropout(output, training=training)
-
-            x, _ = self._residual(x, self.cross_attention_layernorm, cross_attend)
-
-        x = self._feedforward_residual(x, training)
+        x = inputs
+        if self.normalize_first:  # Pre-LN (GPT-2): x = x + f(norm(x)).
+            h, cache = attend_to_self(self.self_attention_layernorm(x))
+            x = x + self.residual_dropout(h, training=training)
+            if self.cross_attention_enabled:
+                h = attend_to_memory(self.cross_attention_layernorm(x))
+                x = x + self.residual_dropout(h, training=training)
+            x = x + self.feedforward(self.feedforward_layernorm(x), training=training)
+        else:  # Post-LN (BERT): x = norm(x + f(x)).
+            h, cache = attend_to_self(x)
+            h = self.residual_dropout(h, training=training)
+            x = self._to_stream(self.self_attention_layernorm(x + h))
+            if self.cross_attention_enabled:
+                h = self.residual_dropout(attend_to_memory(x), training=training)
+                x = self._to_stream(self.cross_attention_layernorm(x + h))
+            h = self.feedforward(x, training=training)
+            x = self._to_stream(self.feedforward_layernorm(x + h))
         return x if self_attention_cache is None else (x, cache)
 
     def get_config(self):

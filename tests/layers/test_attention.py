@@ -1,7 +1,9 @@
+import keras
 import numpy as np
 import pytest
 
-from kerazoo.layers import MultiHeadAttention, causal_mask
+from kerazoo.layers import MultiHeadAttention, MultiHeadCrossAttention, causal_mask
+from tests.layers import numpy_reference as reference
 from tests.layers.harness import check_layer
 
 rng = np.random.default_rng(0)
@@ -18,28 +20,48 @@ def test_cross_attention_shared_checks(tmp_path):
         "memory": rng.normal(size=(2, 5, 12)).astype("float32"),
     }
     check_layer(
-        lambda **kw: MultiHeadAttention(4, cross_attention=True, **kw),
+        lambda **kw: MultiHeadCrossAttention(4, **kw),
         inputs,
         (2, 8, 16),
         tmp_path=tmp_path,
     )
 
 
-def test_matches_a_reference_computation():
-    layer = MultiHeadAttention(2, use_bias=False)
-    x = rng.normal(size=(1, 5, 8)).astype("float32")
-    out = np.asarray(layer(x))
-    qkv = x[0] @ np.asarray(layer.qkv.kernel)
-    q, k, v = np.split(qkv, 3, axis=-1)
-    heads = []
-    for h in range(2):
-        s = slice(4 * h, 4 * h + 4)
-        scores = q[:, s] @ k[:, s].T / 2.0
-        weights = np.exp(scores - scores.max(-1, keepdims=True))
-        weights /= weights.sum(-1, keepdims=True)
-        heads.append(weights @ v[:, s])
-    expected = np.concatenate(heads, -1) @ np.asarray(layer.output_dense.kernel)
-    np.testing.assert_allclose(out[0], expected, atol=1e-5)
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_self_attention_matches_numpy(use_bias):
+    layer = MultiHeadAttention(2, use_bias=use_bias)
+    x = rng.normal(size=(2, 5, 8)).astype("float32")
+    mask = rng.random((2, 5, 5)) < 0.7
+    mask[:, :, 0] = True
+    layer(x)
+    reference.randomize_weights(layer)
+    out = np.asarray(layer(x, attention_mask=mask.astype("int32")))
+    np.testing.assert_allclose(out, reference.attention(x, layer, mask=mask), atol=1e-5)
+
+
+def test_cross_attention_matches_numpy():
+    layer = MultiHeadCrossAttention(2)
+    x = rng.normal(size=(2, 4, 8)).astype("float32")
+    memory = rng.normal(size=(2, 6, 12)).astype("float32")
+    mask = np.ones((2, 4, 6), bool)
+    mask[1, :, 4:] = False
+    layer(x, memory=memory)
+    reference.randomize_weights(layer)
+    out = np.asarray(layer(x, memory=memory, attention_mask=mask))
+    expected = reference.attention(x, layer, memory=memory, mask=mask)
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("cross", [False, True], ids=["self", "cross"])
+def test_softmax_is_float32_under_mixed_precision(policy, cross, softmax_input_dtypes):
+    x = rng.normal(size=(2, 4, 8)).astype("float32")
+    if cross:
+        out = MultiHeadCrossAttention(2, dtype=policy)(x, memory=x)
+    else:
+        out = MultiHeadAttention(2, dtype=policy)(x)
+    assert softmax_input_dtypes == ["float32"]
+    assert keras.backend.standardize_dtype(out.dtype) == policy.split("_")[1]
 
 
 def test_masked_keys_do_not_matter():
@@ -71,12 +93,11 @@ def test_cached_decoding_equals_full_recompute():
 
 
 def test_cross_attention_cache_equals_memory():
-    layer = MultiHeadAttention(2, cross_attention=True)
+    layer = MultiHeadCrossAttention(2)
     x = rng.normal(size=(2, 4, 8)).astype("float32")
     memory = rng.normal(size=(2, 6, 8)).astype("float32")
     direct = np.asarray(layer(x, memory=memory))
-    cache = layer.compute_memory_cache(memory)
-    cached, _ = layer(x, cache=cache)
+    cached = layer(x, cache=layer.compute_memory_cache(memory))
     np.testing.assert_allclose(np.asarray(cached), direct, atol=1e-5)
 
 
@@ -94,4 +115,30 @@ def test_heads_must_divide_width():
 
 def test_cross_attention_needs_memory():
     with pytest.raises(ValueError, match="memory"):
-        MultiHeadAttention(2, cross_attention=True)(np.zeros((1, 3, 8), "float32"))
+        MultiHeadCrossAttention(2)(np.zeros((1, 3, 8), "float32"))
+
+
+def test_keras_mask_of_the_query_is_the_key_padding_mask():
+    ids = np.array([[5, 6, 7, 0, 0], [3, 4, 8, 9, 2]], "int32")
+    real = ids != 0
+    embedded = keras.layers.Embedding(20, 8, mask_zero=True)(ids)
+    layer = MultiHeadAttention(2)
+    out = layer(embedded)
+    explicit = layer(embedded, attention_mask=np.repeat(real[:, None, :], 5, axis=1))
+    np.testing.assert_allclose(np.asarray(out), np.asarray(explicit), atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(out)[0, :3], np.asarray(layer(np.asarray(embedded)[:1, :3]))[0], atol=1e-5
+    )
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), real)
+
+
+def test_keras_mask_of_the_memory_is_the_key_padding_mask():
+    ids = np.array([[5, 6, 7, 0], [3, 4, 8, 9]], "int32")
+    memory = keras.layers.Embedding(20, 8, mask_zero=True)(ids)
+    layer = MultiHeadCrossAttention(2)
+    x = rng.normal(size=(2, 3, 8)).astype("float32")
+    out = np.asarray(layer(x, memory=memory))
+    np.testing.assert_allclose(
+        out[:1], np.asarray(layer(x[:1], memory=np.asarray(memory)[:1, :3])), atol=1e-5
+    )
+    assert not np.allclose(out[:1], np.asarray(layer(x[:1], memory=np.asarray(memory)[:1])))

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -53,3 +54,12 @@ def test_bad_arguments():
         PositionEmbedding(sequence_length=0)
     with pytest.raises(ValueError, match="position"):
         TokenAndPositionEmbedding(10, 8, 4, position="rotary")
+
+
+def test_passes_the_keras_mask_on():
+    layer = PositionEmbedding(sequence_length=8)
+    ids = np.array([[4, 5, 6, 0, 0], [7, 0, 0, 0, 0]], "int32")
+    embedded = keras.layers.Embedding(10, 6, mask_zero=True)(ids)
+    out = layer(embedded)
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), ids != 0)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(layer(np.asarray(embedded))))

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -32,3 +33,12 @@ def test_start_index_shifts_positions():
 def test_bad_wavelength():
     with pytest.raises(ValueError, match="max_wavelength"):
         SinusoidalPositionEncoding(max_wavelength=0)
+
+
+def test_passes_the_keras_mask_on():
+    layer = SinusoidalPositionEncoding()
+    ids = np.array([[4, 5, 6, 0, 0], [7, 0, 0, 0, 0]], "int32")
+    embedded = keras.layers.Embedding(10, 6, mask_zero=True)(ids)
+    out = layer(embedded)
+    np.testing.assert_array_equal(np.asarray(out._keras_mask), ids != 0)
+    np.testing.assert_allclose(np.asarray(out), np.asarray(layer(np.asarray(embedded))))

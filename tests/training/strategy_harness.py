@@ -8,7 +8,8 @@ operation of the process.
     python strategy_harness.py mirrored --family gpt --out result.json
         Splits the CPU into two logical devices and trains the family's model
         twice from the same weights on the same data: on one device, then
-        under `MirroredStrategy` over both. Writes both runs' per-step losses.
+        under `MirroredStrategy` over both. Writes both runs' per-step losses
+        and the one-device run's gradient norms before clipping.
 
     TF_CONFIG=... python strategy_harness.py multi_worker --family gpt \
             --run-dir RUN --out worker.json
@@ -86,16 +87,46 @@ def _build(setup, strategy, weights=None, precision="float32"):
     return model
 
 
-def _train(model, setup, run_dir):
+def _config():
+    from kerazoo.training import TrainConfig
+
+    return TrainConfig(steps=STEPS, epochs=EPOCHS, peak_learning_rate=1e-2, warmup_steps=1)
+
+
+def _train(model, setup, run_dir, callbacks=()):
     """The history of a run of `STEPS` steps."""
-    from kerazoo.training import TrainConfig, train
+    from kerazoo.training import train
 
     train_ds, validation_ds = setup.datasets()
-    config = TrainConfig(
-        steps=STEPS, epochs=EPOCHS, peak_learning_rate=1e-2, warmup_steps=1
+    return train(
+        model, train_ds, validation_ds.take(2), run_dir, _config(), callbacks, verbose=0
     )
-    history = train(model, train_ds, validation_ds.take(2), run_dir, config, verbose=0)
-    return history
+
+
+def _gradient_norm_recorder():
+    """A callback that records each step's global gradient norm before clipping.
+
+    Its `norms` (a variable of `STEPS` values) are what the optimizer receives,
+    so they tell whether `global_clipnorm` acted on a step. For one device.
+    """
+    import keras
+    import tensorflow as tf
+
+    class GradientNorms(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            optimizer = self.model.optimizer
+            self.norms = tf.Variable(tf.zeros([STEPS]), trainable=False)
+            apply = optimizer.apply
+
+            def apply_recording(grads, trainable_variables=None):
+                grads = list(grads)
+                step = tf.cast(optimizer.iterations, tf.int32)
+                self.norms[step].assign(tf.linalg.global_norm(grads))
+                return apply(grads, trainable_variables)
+
+            optimizer.apply = apply_recording
+
+    return GradientNorms()
 
 
 def mirrored(setup, out):
@@ -112,7 +143,8 @@ def mirrored(setup, out):
     two = strategy("mirrored", devices=["/cpu:0", "/cpu:1"])
     single_history_start = single.get_weights()
     replicated = _build(setup, two, weights=single_history_start)
-    single_history = _train(single, setup, folder / "single")
+    gradient_norms = _gradient_norm_recorder()
+    single_history = _train(single, setup, folder / "single", [gradient_norms])
     replicated_history = _train(replicated, setup, folder / "mirrored")
     weight_difference = max(
         float(abs(a - b).max())
@@ -127,6 +159,8 @@ def mirrored(setup, out):
         "single": single_history["steps"]["loss"],
         "mirrored": replicated_history["steps"]["loss"],
         "max_weight_difference": weight_difference,
+        "global_clipnorm": _config().global_clipnorm,
+        "single_gradient_norms": gradient_norms.norms.numpy().tolist(),
         "mirrored_float16": half_history["steps"]["loss"],
         "loss_scale": float(half.optimizer.dynamic_scale.numpy()),
     })
