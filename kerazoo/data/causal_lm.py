@@ -159,6 +159,13 @@ def split_token_ids(token_ids, validation_fraction=0.1):
         raise TypeError(
             f"`token_ids` must hold integers. Received: dtype {token_ids.dtype}."
         )
+    limits = np.iinfo(np.int32)
+    outside = token_ids[(token_ids < 0) | (token_ids > limits.max)]
+    if outside.size:
+        raise ValueError(
+            f"`token_ids` must be in [0, {limits.max}] (int32 ids). Received: id "
+            f"{int(outside[0])}."
+        )
     token_ids = token_ids.astype(np.int32)
     train_size = int(len(token_ids) * (1 - validation_fraction))
     return token_ids[:train_size], token_ids[train_size:]

@@ -62,6 +62,14 @@ class TextCodecMixin:
                 f"`text` must be a str. Received: text={text!r} of type "
                 f"{type(text).__name__}."
             )
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"`text` holds {text[error.start:error.end]!r} at position {error.start}, "
+                "a lone surrogate that is not a character and has no UTF-8 form. "
+                "Decode the text with errors='replace' first."
+            ) from None
         self._check_encodable(text)
         if not text:
             return []

@@ -103,13 +103,6 @@ def test_a_lone_surrogate_is_a_value_error_naming_it(tokenizer, text):
     assert escaped(first_surrogate) in str(error.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="keras-hub's BytePairTokenizer.tokenize raises TypeError('TextEncodeInput must be "
-    "Union[TextInputSequence, Tuple[InputSequence, InputSequence]]') for the lone surrogate "
-    "'\\ud800' instead of a ValueError naming it",
-)
 def test_byte_pair_lone_surrogate_is_a_value_error_naming_it():
     with pytest.raises(ValueError, match=r"\\ud800"):
         byte_pair().encode("\ud800")
