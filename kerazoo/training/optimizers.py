@@ -1,10 +1,15 @@
 """AdamW with weight decay only on matrices that are not embedding tables."""
 
+import dataclasses
 import numbers
 
 import keras
 
+from kerazoo.training.config import TrainConfig
 from kerazoo.utils.checks import check_real, check_type
+
+# The defaults are the recipe's, `TrainConfig`'s: one source of truth.
+_RECIPE = {field.name: field.default for field in dataclasses.fields(TrainConfig)}
 
 # Keras' `Embedding` and its keras-hub subclasses, and keras-hub's
 # `PositionEmbedding`, all call their table "embeddings"; kerazoo layers follow
@@ -15,11 +20,11 @@ EMBEDDING_VARIABLE_NAME = "embeddings"
 def build_optimizer(
     model: keras.Model,
     learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
-    weight_decay: float = 0.1,
-    beta_1: float = 0.9,
-    beta_2: float = 0.95,
+    weight_decay: float = _RECIPE["weight_decay"],
+    beta_1: float = _RECIPE["beta_1"],
+    beta_2: float = _RECIPE["beta_2"],
     epsilon: float = 1e-8,
-    global_clipnorm: float | None = 1.0,
+    global_clipnorm: float | None = _RECIPE["global_clipnorm"],
 ) -> keras.optimizers.AdamW:
     """Builds AdamW for `model`, decaying only the weights that should decay.
 
@@ -42,13 +47,15 @@ def build_optimizer(
         model: A built model (its variables must exist).
         learning_rate: A float > 0 or a keras `LearningRateSchedule`.
         weight_decay: Decoupled decay coefficient, >= 0. Keras multiplies it
-            by the learning rate at each step. Defaults to 0.1.
-        beta_1: Adam first-moment decay, in [0, 1). Defaults to 0.9.
-        beta_2: Adam second-moment decay, in [0, 1). Defaults to 0.95, which
-            reacts faster than 0.999 to the loss spikes of language models.
+            by the learning rate at each step. Defaults to the recipe's
+            (`TrainConfig`), 0.1.
+        beta_1: Adam first-moment decay, in [0, 1). Defaults to the
+            recipe's, 0.85.
+        beta_2: Adam second-moment decay, in [0, 1). Defaults to the
+            recipe's, 0.999.
         epsilon: Adam denominator offset, > 0. Defaults to 1e-8.
         global_clipnorm: Clip gradients so their global L2 norm is at most
-            this, > 0; `None` turns clipping off. Defaults to 1.0.
+            this, > 0; `None` turns clipping off. Defaults to the recipe's, 5.
 
     Returns:
         A `keras.optimizers.AdamW`, not yet built.
