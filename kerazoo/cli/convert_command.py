@@ -1,7 +1,7 @@
 """`kerazoo convert hf DIR --out RUN_DIR`: import a Hugging Face checkpoint as a run."""
 
 
-def add_parser(commands, parents, with_tasks=True):
+def add_parser(commands, parents, with_tasks=True, argv=()):
     parser = commands.add_parser("convert", parents=parents,
                                  help="import a pretrained checkpoint as a run")
     parser.add_argument("source", choices=["hf"], help="checkpoint format: hf (Hugging Face)")

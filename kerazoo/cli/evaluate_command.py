@@ -1,7 +1,7 @@
 """`kerazoo evaluate RUN_DIR --data FILE`: the task's metrics of a trained run."""
 
 
-def add_parser(commands, parents, with_tasks=True):
+def add_parser(commands, parents, with_tasks=True, argv=()):
     parser = commands.add_parser(
         "evaluate",
         parents=parents,

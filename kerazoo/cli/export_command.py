@@ -3,7 +3,7 @@
 from kerazoo.cli.sampling_flags import add_sampling_flags
 
 
-def add_parser(commands, parents, with_tasks=True):
+def add_parser(commands, parents, with_tasks=True, argv=()):
     parser = commands.add_parser(
         "export",
         parents=parents,

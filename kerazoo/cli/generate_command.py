@@ -3,7 +3,7 @@
 from kerazoo.cli.sampling_flags import add_sampling_flags
 
 
-def add_parser(commands, parents, with_tasks=True):
+def add_parser(commands, parents, with_tasks=True, argv=()):
     parser = commands.add_parser("generate", parents=parents,
                                  help="generate text with a trained run")
     parser.add_argument("run_dir", help="a run directory written by `kerazoo train`")

@@ -33,8 +33,13 @@ def _list(args):
     print(list_models())
 
 
-def build_parser(with_tasks=True):
-    """The argument parser; task flags of `train` need `with_tasks` (imports TensorFlow)."""
+def build_parser(with_tasks=True, argv=()):
+    """The argument parser.
+
+    `train FAMILY` gets the flags of that family's task (which imports
+    TensorFlow: `with_tasks`), read from `argv`, so two tasks may use the
+    same flag names.
+    """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--verbose", action="store_true",
                         help="show TensorFlow's native start-up and log lines")
@@ -45,7 +50,7 @@ def build_parser(with_tasks=True):
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        command.add_parser(commands, [common], with_tasks=with_tasks)
+        command.add_parser(commands, [common], with_tasks=with_tasks, argv=argv)
     listing = commands.add_parser("list", help="print every model family and preset",
                                   parents=[common])
     listing.set_defaults(run=_list)
@@ -82,7 +87,7 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help"):
         build_parser(with_tasks=False).parse_args(argv)
     _load_framework(verbose="--verbose" in argv)
-    parser = build_parser()
+    parser = build_parser(argv=argv)
     args = parser.parse_args(argv)
     try:
         args.run(args)

@@ -6,7 +6,7 @@ import pathlib
 import time
 
 
-def add_parser(commands, parents, with_tasks=True):
+def add_parser(commands, parents, with_tasks=True, argv=()):
     parser = commands.add_parser(
         "train",
         parents=parents,
@@ -17,7 +17,8 @@ def add_parser(commands, parents, with_tasks=True):
             "runs/PRESET/. Running the same command again resumes an "
             "interrupted run from its last backup (a kill loses at most the "
             "epoch in progress). Several GPUs are used through --strategy; on "
-            "a cluster, run the same command on every worker with TF_CONFIG set."
+            "a cluster, run the same command on every worker with TF_CONFIG set. "
+            "`kerazoo train FAMILY --help` lists the flags of the family's task."
         ),
     )
     parser.add_argument("family", help="model family (see `kerazoo list`)")
@@ -58,13 +59,22 @@ def add_parser(commands, parents, with_tasks=True):
                         help="mixed_bfloat16 on Ampere/Hopper GPUs and TPUs, mixed_float16 "
                              "(with loss scaling) on older GPUs")
     parser.add_argument("--out", default=None, help="run directory (default runs/PRESET)")
-    if with_tasks:
-        from kerazoo.tasks import get_task, task_names
+    family = _family_in(argv)
+    if with_tasks and family is not None:
+        from kerazoo.models import family_names
+        from kerazoo.tasks import task_of
 
-        for name in task_names():
-            get_task(name).add_arguments(parser.add_argument_group(f"{name} task"))
+        if family in family_names():
+            task = task_of(family)
+            task.add_arguments(parser.add_argument_group(f"{task.name} task ({family})"))
     parser.set_defaults(run=run)
     return parser
+
+
+def _family_in(argv):
+    """The FAMILY of `train FAMILY ...` in `argv`, or None."""
+    words = [word for word in argv if not word.startswith("-")]
+    return words[1] if len(words) > 1 and words[0] == "train" else None
 
 
 def _recipe_overrides(args):

@@ -29,7 +29,8 @@ def test_the_readme_states_the_recipe_kerazoo_train_uses():
 
 
 def test_the_command_line_python_and_the_benchmark_share_one_recipe():
-    args = build_parser().parse_args(["train", "gpt"])
+    argv = ["train", "gpt"]
+    args = build_parser(argv=argv).parse_args(argv)
     from_flags, batch_size = training_settings("gpt", **_recipe_overrides(args))
     assert (from_flags, batch_size) == training_settings("gpt")
     # TrainConfig's own defaults are that recipe, so the Python API gets it too.
@@ -39,7 +40,8 @@ def test_the_command_line_python_and_the_benchmark_share_one_recipe():
 def test_flags_beat_the_preset_which_beats_the_family():
     mini, batch_size = training_settings("gpt", "gpt-mini")
     assert (mini.beta_2, mini.global_clipnorm, batch_size) == (0.99, 1.0, 64)
-    args = build_parser().parse_args(["train", "gpt", "--beta-2", "0.9", "--batch-size", "8"])
+    argv = ["train", "gpt", "--beta-2", "0.9", "--batch-size", "8"]
+    args = build_parser(argv=argv).parse_args(argv)
     mine, batch_size = training_settings("gpt", "gpt-mini", **_recipe_overrides(args))
     assert (mine.beta_2, mine.global_clipnorm, batch_size) == (0.9, 1.0, 8)
 
