@@ -59,6 +59,9 @@ def add_parser(commands, parents, with_tasks=True, argv=()):
                         help="mixed_bfloat16 on Ampere/Hopper GPUs and TPUs, mixed_float16 "
                              "(with loss scaling) on older GPUs")
     parser.add_argument("--out", default=None, help="run directory (default runs/PRESET)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a run with other settings in --out (its checkpoints "
+                             "and logs too); without it such a run is refused")
     family = _family_in(argv)
     if with_tasks and family is not None:
         from kerazoo.models import family_names
@@ -103,6 +106,7 @@ def run(args):
     from kerazoo.runs import save_run
     from kerazoo.tasks import DEFAULT_RUN, get_task, training_settings
     from kerazoo.training.fit import train
+    from kerazoo.training.run_guard import FINISHED, describe_finished, run_settings, run_state
     from kerazoo.training.strategy import auto_kind, per_replica_batch_size, strategy
 
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
@@ -127,42 +131,47 @@ def run(args):
     with distribution.scope():
         model = build(args.family, preset, dtype=args.precision, **data.model_overrides)
     replicas = distribution.num_replicas_in_sync
+    identity = {
+        "family": args.family,
+        "preset": preset,
+        "data": data.source,
+        "task_options": {name: getattr(args, name) for name in task.data_options},
+        "batch_size": batch_size,
+        "seed": args.seed,
+        "precision": args.precision,
+    }
+    settings = run_settings(model, config, data.train, identity)
+    if run_state(run_dir, settings, args.overwrite, clear=False) == FINISHED:
+        print(f"kerazoo: {describe_finished(run_dir)}; its model is "
+              f"{run_dir / 'model.keras'}. Nothing to train.")
+        return
     print(
         f"kerazoo: training {args.family} {preset} ({model.count_params():,} parameters) "
         f"on {data.source} for {config.steps} steps into {run_dir}; {replicas} replica(s) "
         f"x batch {batch_size // replicas}, {args.precision}"
     )
     started = time.time()
+
+    def save(history):
+        save_run(run_dir, model, data.tokenizer, {
+            **identity,
+            "task": task.name,
+            "hyperparameters": {**dataclasses.asdict(model_config), **data.model_overrides},
+            "train_config": dataclasses.asdict(config),
+            "strategy": kind,
+            "replicas": replicas,
+            "wall_seconds": round(time.time() - started, 1),
+        })
+
     history = train(
         model, data.train, data.validation, run_dir, config,
-        loss=task.loss(), metrics=task.metrics(),
+        loss=task.loss(), metrics=task.metrics(), overwrite=args.overwrite, settings=identity,
+        on_finish=save,
     )
     seconds = time.time() - started
     if not distribution.extended.should_checkpoint:
         print(f"kerazoo: done in {seconds:.0f} s; the chief worker writes {run_dir}")
         return
-    save_run(
-        run_dir,
-        model,
-        data.tokenizer,
-        {
-            "family": args.family,
-            "task": task.name,
-            "preset": preset,
-            "hyperparameters": {
-                **dataclasses.asdict(model_config), **data.model_overrides
-            },
-            "data": data.source,
-            "tokenizer": getattr(args, "tokenizer", None),
-            "train_config": dataclasses.asdict(config),
-            "batch_size": batch_size,
-            "strategy": kind,
-            "replicas": replicas,
-            "precision": args.precision,
-            "seed": args.seed,
-            "wall_seconds": round(seconds, 1),
-        },
-    )
     validation = history["epochs"].get("val_loss") or [float("nan")]
     print(f"kerazoo: done in {seconds:.0f} s; final validation loss {validation[-1]:.4f}")
     _print_sample(task.sample(model, data, args, args.seed), run_dir)

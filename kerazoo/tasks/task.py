@@ -15,9 +15,13 @@ class Task(abc.ABC):
 
     Attributes:
         name: the name families use in `Family.task`, e.g. `"causal_lm"`.
+        data_options: the names of this task's flags that change what a run
+            trains on (e.g. the tokenizer); a run folder records them, and
+            training again with other values is another run.
     """
 
     name = None
+    data_options = ()
 
     @abc.abstractmethod
     def add_arguments(self, parser):

@@ -11,13 +11,22 @@ import keras
 import tensorflow as tf
 
 from kerazoo.training.backup import restore_backup
-from kerazoo.training.callbacks import BACKUP_DIR, default_callbacks
+from kerazoo.training.callbacks import BACKUP_DIR, HISTORY_FILE, default_callbacks
 from kerazoo.training.compiling import compile_model
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.multi_worker import fit_across_workers
 from kerazoo.training.nan_guard import NanGuard
 from kerazoo.training.optimizers import build_optimizer
-from kerazoo.training.run_history import RunHistory
+from kerazoo.training.run_guard import (
+    FINISHED,
+    describe_finished,
+    record_finish,
+    record_start,
+    run_settings,
+    run_state,
+)
+from kerazoo.training.run_history import RunHistory, read_history
+from kerazoo.training.run_lock import run_lock
 from kerazoo.training.strategy import per_replica_batch_size, sum_replica_gradients_first
 from kerazoo.utils.checks import check_path, check_type
 
@@ -32,6 +41,9 @@ def train(
     verbose: int | str = "auto",
     loss: keras.losses.Loss | None = None,
     metrics: Sequence[keras.metrics.Metric] | None = None,
+    overwrite: bool = False,
+    settings: dict | None = None,
+    on_finish=None,
 ) -> dict:
     """Trains `model` for `config.steps` optimizer updates, resumably.
 
@@ -40,6 +52,14 @@ def train(
     token-mean cross-entropy and perplexity of a causal LM), and fits for `config.epochs` epochs of `config.steps_per_epoch` steps with
     keras progress bars and `default_callbacks(run_dir)`. `train_ds` is
     repeated, so one epoch need not be one pass over the data.
+
+    A run folder holds one run (`run_guard`): `train` records its settings
+    (the model's config, `config`, the datasets' element spec and
+    `settings`) when it starts, and locks the folder while it trains, so a
+    second process training into it is refused. Calling it again on a
+    finished run with the same settings trains nothing and returns its
+    history; on a run with other settings (more steps included) it refuses,
+    naming them, unless `overwrite`, which clears the folder first.
 
     If an earlier call with the same `run_dir` was interrupted, this one
     resumes after the last finished epoch (see `EpochBackup`), with its
@@ -78,6 +98,15 @@ def train(
         loss: The task's loss; None for the causal-LM loss.
         metrics: The task's metrics; None for perplexity with the causal-LM
             loss.
+        overwrite: Replace a run with other settings in `run_dir`, its logs
+            and checkpoints included.
+        settings: JSON-serializable facts that also identify the run (the
+            data source, the tokenizer, ...), compared like the rest.
+        on_finish: called on the chief as `on_finish(history)` after the
+            last epoch and before the run is marked finished, still holding
+            the lock (to save the model and its tokenizer, say): a kill
+            before it ends leaves a run that resumes, not a finished run
+            missing its files.
 
     Returns:
         The whole run's history, as written to `run_dir/history.json`
@@ -89,8 +118,10 @@ def train(
             yield `(inputs, targets[, sample_weights])` tuples of tensors.
         ValueError: If `model` is not built, was built outside the
             distribution strategy now in scope, a dataset's batch size does
-            not split over the replicas, or the backup in `run_dir` was made
-            with other steps per epoch.
+            not split over the replicas, `run_dir` holds a run with other
+            settings (without `overwrite`) or is being trained by another
+            process, or the backup in `run_dir` was made with other steps per
+            epoch.
         FloatingPointError: If the training loss stopped being finite. The
             message names the optimizer step and the last good checkpoint.
     """
@@ -107,6 +138,28 @@ def train(
     _check_batch_size("train_ds", train_ds, strategy)
     if validation_ds is not None:
         _check_batch_size("validation_ds", validation_ds, strategy)
+    chief = strategy.extended.should_checkpoint
+    recorded = run_settings(model, config, train_ds, settings)
+    with run_lock(run_dir) if chief else contextlib.nullcontext():
+        state = run_state(run_dir, recorded, overwrite, clear=chief)
+        if state == FINISHED:
+            if verbose != 0:
+                print(f"{describe_finished(run_dir)}: nothing to train.")
+            return read_history(run_dir / HISTORY_FILE)
+        if chief:
+            record_start(run_dir, recorded)
+        history = _fit(model, train_ds, validation_ds, run_dir, config, callbacks,
+                       verbose, loss, metrics, strategy)
+        if chief:
+            if on_finish is not None:
+                on_finish(history)
+            record_finish(run_dir, recorded)
+    return history
+
+
+def _fit(model, train_ds, validation_ds, run_dir, config, callbacks, verbose, loss,
+         metrics, strategy):
+    """Compile and fit; resume from the backup; the run's whole history."""
     with strategy.scope(), _writable_run_dir(run_dir, strategy) as own_dir:
         optimizer = build_optimizer(
             model,

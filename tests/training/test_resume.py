@@ -94,7 +94,8 @@ def test_restore_takes_the_newest_complete_backup(tmp_path, make_dataset):
 
     with pytest.raises(ValueError, match="steps_per_epoch`=4"):
         restore_backup(fresh, backup, steps_per_epoch=4)
-    with pytest.raises(ValueError, match="steps_per_epoch"):
+    # Other epochs are another run: refused before the backup is read.
+    with pytest.raises(ValueError, match="other settings: train_config.epochs"):
         train(tiny_gpt(), make_dataset(), None, tmp_path,
               TrainConfig(steps=12, epochs=3), verbose=0)
 
