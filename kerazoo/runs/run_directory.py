@@ -18,11 +18,14 @@ reader never finds half a file.
 import json
 import os
 import pathlib
+import zipfile
 
 import keras
 
 from kerazoo import __version__
 from kerazoo.data import load_tokenizer, save_tokenizer
+from kerazoo.training.callbacks import CHECKPOINT_DIR
+from kerazoo.training.checkpoint import list_checkpoints
 from kerazoo.utils.atomic import atomic_path, atomic_write_text
 
 # Model classes of run directories this version cannot read.
@@ -66,7 +69,9 @@ def load_run(run_dir):
         `(model, tokenizer, metadata)`.
 
     Raises:
-        ValueError: if `run_dir` is not a run directory (names what is missing).
+        ValueError: if `run_dir` is not a run directory (names what is
+            missing), or a file of it is damaged: names the file and how to
+            recover (the newest intact checkpoint, or retraining).
     """
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
@@ -83,7 +88,7 @@ def load_run(run_dir):
             f"{missing}. Train into it with `kerazoo train` (or `kerazoo convert`) "
             "first; a run that was interrupted resumes from its backup."
         )
-    metadata = json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+    metadata = _read_record(run_dir / RUN_FILE)
     if metadata.get("model_class") in _BEFORE_THE_BACKBONE_SPLIT:
         raise ValueError(
             f"{os.fspath(run_dir)!r} was written by kerazoo "
@@ -95,6 +100,46 @@ def load_run(run_dir):
     # Importing the models registers their classes for deserialization.
     import kerazoo.models  # noqa: F401
 
-    model = keras.saving.load_model(run_dir / MODEL_FILE)
-    tokenizer = load_tokenizer(run_dir / TOKENIZER_DIR)
+    model_file = run_dir / MODEL_FILE
+    damage = keras_file_damage(model_file)
+    if damage:
+        raise ValueError(f"{os.fspath(model_file)!r} is damaged ({damage}). {_recovery(run_dir)}")
+    model = keras.saving.load_model(model_file)
+    try:
+        tokenizer = load_tokenizer(run_dir / TOKENIZER_DIR)
+    except (ValueError, KeyError, OSError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"The tokenizer of {os.fspath(run_dir)!r} ({TOKENIZER_DIR}/) is damaged: {error} "
+            "Checkpoints do not hold it: retrain into the folder with `--overwrite`."
+        ) from None
     return model, tokenizer, metadata
+
+
+def keras_file_damage(path):
+    """Why a `.keras` file is unreadable (truncated, not a zip, a bad member), or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        return f"not a complete .keras zip archive: {error}"
+    return f"its member {bad!r} fails its checksum" if bad else None
+
+
+def _recovery(run_dir):
+    """How to recover a damaged model: the newest intact checkpoint, or retraining."""
+    intact = [path for _, path in reversed(list_checkpoints(run_dir / CHECKPOINT_DIR))
+              if keras_file_damage(path) is None]
+    if intact:
+        return (f"Recover it from the newest intact checkpoint: cp {os.fspath(intact[0])!r} "
+                f"{os.fspath(run_dir / MODEL_FILE)!r} (or retrain with `--overwrite`).")
+    return "No intact checkpoint is left: retrain into the folder with `--overwrite`."
+
+
+def _read_record(path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"{os.fspath(path)!r} is damaged ({error}). It records the run's family and "
+            "settings: retrain into the folder with `--overwrite`."
+        ) from None
