@@ -41,12 +41,78 @@ def text_generation_endpoint(model, tokenizer, max_new_tokens, settings, stop_id
         A `tf.function` taking `prompts` (batch,) tf.string and returning
         `{"text", "completion"}` (batch,) tf.string.
     """
+    generate_text = _text_generator(model, tokenizer, max_new_tokens, stop_ids)
+    fixed = settings.as_tensors()
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompts")])
+    def serving_default(prompts):
+        return generate_text(prompts, fixed, max_new_tokens)
+
+    return serving_default
+
+
+def request_generation_endpoint(model, tokenizer, max_new_tokens, stop_ids):
+    """The `generate` endpoint: prompts and per-request sampling settings to text.
+
+    Each request sets `max_new_tokens` (1 .. the export's `max_new_tokens`,
+    which sizes the graph's buffers), `temperature` (> 0), `top_k` (>= 0, 0
+    = off; 1 is greedy), `top_p` (in (0, 1]) and `seed`. A value out of
+    range fails that request with an `InvalidArgument` error naming it; the
+    server goes on.
+
+    Returns:
+        A `tf.function` with those inputs (scalars, and `prompts` (batch,)
+        tf.string) returning `{"text", "completion"}` (batch,) tf.string.
+    """
+    generate_text = _text_generator(model, tokenizer, max_new_tokens, stop_ids)
+    cap = max_new_tokens
+
+    @tf.function(input_signature=[
+        tf.TensorSpec([None], tf.string, name="prompts"),
+        tf.TensorSpec([], tf.int32, name="max_new_tokens"),
+        tf.TensorSpec([], tf.float32, name="temperature"),
+        tf.TensorSpec([], tf.int32, name="top_k"),
+        tf.TensorSpec([], tf.float32, name="top_p"),
+        tf.TensorSpec([], tf.int32, name="seed"),
+    ])
+    def generate(prompts, max_new_tokens, temperature, top_k, top_p, seed):
+        checks = [
+            tf.debugging.assert_greater_equal(
+                max_new_tokens, 1, message="`max_new_tokens` must be >= 1"),
+            tf.debugging.assert_less_equal(
+                max_new_tokens, cap,
+                message=f"`max_new_tokens` must be <= {cap}, this export's limit"),
+            tf.debugging.assert_greater(
+                temperature, 0.0, message="`temperature` must be > 0; top_k=1 is greedy"),
+            tf.debugging.assert_non_negative(top_k, message="`top_k` must be >= 0 (0: off)"),
+            tf.debugging.assert_greater(top_p, 0.0, message="`top_p` must be in (0, 1]"),
+            tf.debugging.assert_less_equal(top_p, 1.0, message="`top_p` must be in (0, 1]"),
+        ]
+        with tf.control_dependencies(checks):
+            settings = {
+                "temperature": tf.identity(temperature),
+                "top_k": top_k,
+                "top_p": top_p,
+                "greedy": tf.constant(False),
+                "repetition_penalty": tf.constant(1.0),
+                "seed": seed,
+            }
+        return generate_text(prompts, settings, max_new_tokens)
+
+    return generate
+
+
+def _text_generator(model, tokenizer, max_new_tokens, stop_ids):
+    """The graph from prompts to text: `generate_text(prompts, settings, new_tokens)`.
+
+    `settings` is a dict of scalar tensors (`SamplingSettings.as_tensors`),
+    `new_tokens` a scalar <= `max_new_tokens`.
+    """
     context = model.context_window
     start_id = getattr(tokenizer, "end_token_id", None) or 0
     stop_ids = tf.constant(list(stop_ids), tf.int32, shape=(len(stop_ids),))
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prompts")])
-    def generate_text(prompts):
+    def generate_text(prompts, settings, new_tokens):
         ids = tf.cast(tokenizer.tokenize(prompts), tf.int32)
         if not isinstance(ids, tf.RaggedTensor):
             ids = tf.RaggedTensor.from_tensor(ids)
@@ -61,7 +127,7 @@ def text_generation_endpoint(model, tokenizer, max_new_tokens, settings, stop_id
         lengths = tf.cast(ids.row_lengths(), tf.int32)
         dense = ids.to_tensor(default_value=0)
         tokens, ends = decode(
-            model, dense, lengths, max_new_tokens, settings.as_tensors(), stop_ids
+            model, dense, lengths, max_new_tokens, settings, stop_ids, new_tokens=new_tokens
         )
         last = tf.gather(tokens, ends - 1, batch_dims=1)
         is_stop = tf.reduce_any(tf.equal(last[:, None], stop_ids[None, :]), axis=-1)
@@ -131,6 +197,7 @@ def export_text_generation(
         "serving_default": text_generation_endpoint(
             model, tokenizer, max_new_tokens, settings, stop_ids
         ),
+        "generate": request_generation_endpoint(model, tokenizer, max_new_tokens, stop_ids),
         "logits": forward_endpoint(model),
     }
     return write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)

@@ -56,6 +56,7 @@ def decode(
     stop_token_ids,
     pad_token_id=0,
     encoder_inputs=None,
+    new_tokens=None,
 ):
     """Extend each prompt by up to `max_new_tokens` tokens.
 
@@ -71,6 +72,9 @@ def decode(
         pad_token_id: int, written after a row stops.
         encoder_inputs: a nest of tensors for the model's encoder, or None;
             the encoder runs once, in `init_decoding_state`.
+        new_tokens: scalar int32 tensor <= `max_new_tokens`, the new tokens
+            this call makes (a server's per-request length), or None for
+            `max_new_tokens`. The output keeps `max_new_tokens` columns.
 
     Returns:
         `(token_ids, lengths)`: (batch, prompt_width + max_new_tokens) int32
@@ -90,7 +94,7 @@ def decode(
         token_ids, [[0, 0], [0, max_new_tokens + keep]], constant_values=pad_token_id
     )
     total_width = prompt_width + max_new_tokens
-    ends = prompt_lengths + max_new_tokens
+    ends = prompt_lengths + (max_new_tokens if new_tokens is None else new_tokens)
     start = tf.reduce_min(prompt_lengths)
     stop = tf.reduce_max(ends)
 

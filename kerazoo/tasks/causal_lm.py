@@ -130,7 +130,7 @@ class CausalLMTask(Task):
         path = export_text_generation(
             model, tokenizer, out_dir, overwrite=overwrite, **sampling_options(options)
         )
-        return path, ("serving_default", "logits")
+        return path, ("serving_default", "generate", "logits")
 
     def generate(self, model, tokenizer, prompts, options):
         return generate(

@@ -49,7 +49,7 @@ def test_reloads_in_a_fresh_tensorflow_process_and_generates_text(exported):
     result = subprocess.run([sys.executable, "-c", RELOAD, str(path)], capture_output=True,
                             text=True, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     served = json.loads(result.stdout.strip().splitlines()[-1])
-    assert served["signatures"] == ["logits", "serving_default"]
+    assert served["signatures"] == ["generate", "logits", "serving_default"]
     assert served["modules"] == []
     # The graph's loop equals the Python API's (sliding window included: 5 + 24 > 16).
     expected = generate(model, tokenizer, ["to be", "that"], max_new_tokens=24, greedy=True)
