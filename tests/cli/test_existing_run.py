@@ -11,6 +11,8 @@ import pytest
 from kerazoo.cli.main import main
 from kerazoo.runs import load_run
 
+pytestmark = pytest.mark.heavy
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "tinyshakespeare.txt"
 

@@ -10,9 +10,12 @@ import time
 
 import keras
 import numpy as np
+import pytest
 
 import kerazoo.models  # noqa: F401  (registers GPT for loading)
 from kerazoo.training.backup import latest_backup
+
+pytestmark = pytest.mark.heavy
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "tinyshakespeare.txt"

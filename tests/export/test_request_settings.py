@@ -14,7 +14,7 @@ import tensorflow as tf
 from kerazoo.data import CharTokenizer
 from kerazoo.export import export_text_generation
 from kerazoo.generation import generate
-from kerazoo.models import build
+from tests.tiny_models import tiny_gpt
 
 CORPUS = "to be or not to be, that is the question.\n"
 CAP = 20
@@ -23,6 +23,8 @@ CAP = 20
 REQUESTS = """
 import concurrent.futures, json, sys
 import tensorflow as tf
+
+pytestmark = pytest.mark.heavy
 generate = tf.saved_model.load(sys.argv[1]).signatures["generate"]
 
 def ask(prompts, max_new_tokens=20, temperature=1.0, top_k=0, top_p=1.0, seed=0):
@@ -50,8 +52,7 @@ print(json.dumps({"single": single, "threaded": threaded, "refused": refused, "s
 def exported(tmp_path_factory):
     keras.utils.set_random_seed(4)
     tokenizer = CharTokenizer.from_corpus(CORPUS)
-    model = build("gpt", vocabulary_size=tokenizer.vocabulary_size(), num_layers=1, num_heads=2,
-                  hidden_dim=16, intermediate_dim=32, max_sequence_length=32)
+    model = tiny_gpt(tokenizer.vocabulary_size(), max_sequence_length=32)
     path = tmp_path_factory.mktemp("export") / "served"
     export_text_generation(model, tokenizer, path, max_new_tokens=CAP)
     return model, tokenizer, path

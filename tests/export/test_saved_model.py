@@ -12,7 +12,7 @@ import tensorflow as tf
 from kerazoo.data import CharTokenizer
 from kerazoo.export import export_text_generation
 from kerazoo.generation import generate
-from kerazoo.models import build
+from tests.tiny_models import tiny_gpt
 
 CORPUS = "to be or not to be, that is the question.\n"
 
@@ -37,8 +37,7 @@ print(json.dumps({
 def exported(tmp_path_factory):
     keras.utils.set_random_seed(3)
     tokenizer = CharTokenizer.from_corpus(CORPUS)
-    model = build("gpt", vocabulary_size=tokenizer.vocabulary_size(), num_layers=2, num_heads=2,
-                  hidden_dim=16, intermediate_dim=32, max_sequence_length=16)
+    model = tiny_gpt(tokenizer.vocabulary_size(), num_layers=2)
     path = tmp_path_factory.mktemp("export") / "served"
     export_text_generation(model, tokenizer, path, max_new_tokens=24, greedy=True)
     return model, tokenizer, path

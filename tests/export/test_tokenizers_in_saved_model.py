@@ -12,7 +12,7 @@ import pytest
 from kerazoo.data import load_byte_pair_tokenizer, train_word_piece
 from kerazoo.export import export_text_generation
 from kerazoo.generation import generate
-from kerazoo.models import build
+from tests.tiny_models import tiny_gpt
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "convert" / "fixtures" / "tiny_gpt2"
 PROMPTS = ["the cat sat", "a dog"]
@@ -50,8 +50,7 @@ def reload(path, prompts):
 def test_sampling_and_stop_tokens_run_in_the_graph_as_in_python(make_tokenizer, tmp_path):
     tokenizer = make_tokenizer()
     keras.utils.set_random_seed(2)
-    model = build("gpt", vocabulary_size=tokenizer.vocabulary_size(), num_layers=1,
-                  num_heads=2, hidden_dim=16, intermediate_dim=32, max_sequence_length=32)
+    model = tiny_gpt(tokenizer.vocabulary_size(), max_sequence_length=32)
     # A stop token the model is likely to produce: the first token it samples.
     first = generate(model, tokenizer, PROMPTS[0], **{**SAMPLING, "max_new_tokens": 1})
     stop = tokenizer.encode(first)[len(tokenizer.encode(PROMPTS[0]))]

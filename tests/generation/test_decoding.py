@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from kerazoo.generation import Generator, SamplingSettings
-from kerazoo.models import build
+from tests.tiny_models import tiny_gpt
 
 CONTEXT = 16
 
@@ -12,8 +12,7 @@ def model():
     import keras
 
     keras.utils.set_random_seed(7)
-    return build("gpt", vocabulary_size=23, num_layers=2, num_heads=2, hidden_dim=16,
-                 intermediate_dim=32, max_sequence_length=CONTEXT)
+    return tiny_gpt(23, num_layers=2, max_sequence_length=CONTEXT)
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +113,7 @@ def test_short_generation_from_a_short_prompt_compiles():
     import keras
 
     keras.utils.set_random_seed(3)
-    model = build("gpt", vocabulary_size=23, num_layers=1, num_heads=2, hidden_dim=8,
-                  intermediate_dim=16, max_sequence_length=64)
+    model = tiny_gpt(23, hidden_dim=8, intermediate_dim=16, max_sequence_length=64)
     generator = Generator(model)
     output = generator.generate_ids([[1, 2, 3]], 10, SamplingSettings(greedy=True))[0]
     assert len(output) == 13 and output[:3] == [1, 2, 3]

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from kerazoo.data import CharTokenizer, load_byte_pair_tokenizer
 from kerazoo.generation import generate, generator_for
-from kerazoo.models import build
+from tests.tiny_models import tiny_gpt
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "convert" / "fixtures" / "tiny_gpt2"
 
@@ -46,8 +46,7 @@ def chars():
 @pytest.fixture(scope="module")
 def gpt(chars):
     keras.utils.set_random_seed(11)
-    return build("gpt", vocabulary_size=chars.vocabulary_size(), num_layers=1, num_heads=2,
-                 hidden_dim=16, intermediate_dim=32, max_sequence_length=16)
+    return tiny_gpt(chars.vocabulary_size())
 
 
 def test_num_return_sequences_gives_that_many_samples_per_prompt_in_order(gpt, chars):
@@ -94,8 +93,7 @@ def test_beam_search_through_generate_returns_the_n_best(gpt, chars):
 
 
 def test_generating_does_not_keep_a_deleted_model_alive(chars):
-    model = build("gpt", vocabulary_size=chars.vocabulary_size(), num_layers=1, num_heads=2,
-                  hidden_dim=8, intermediate_dim=16, max_sequence_length=8)
+    model = tiny_gpt(chars.vocabulary_size(), hidden_dim=8, intermediate_dim=16, max_sequence_length=8)
     generate(model, chars, "ab", max_new_tokens=3, greedy=True)
     alive = weakref.ref(model)
     del model

@@ -4,13 +4,13 @@ import pytest
 
 from kerazoo.data import CharTokenizer
 from kerazoo.runs import load_run, save_run
-from kerazoo.models import GPTCausalLM, build
+from kerazoo.models import GPTCausalLM
+from tests.tiny_models import tiny_gpt
 
 
 def test_round_trip(tmp_path):
     tokenizer = CharTokenizer.from_corpus("abcdefg\n")
-    model = build("gpt", vocabulary_size=8, num_layers=1, num_heads=2, hidden_dim=8,
-                  intermediate_dim=16, max_sequence_length=8)
+    model = tiny_gpt(8, hidden_dim=8, intermediate_dim=16, max_sequence_length=8)
     save_run(tmp_path / "run", model, tokenizer, {"preset": "tiny"})
     loaded, loaded_tokenizer, metadata = load_run(tmp_path / "run")
     assert isinstance(loaded, GPTCausalLM)
@@ -32,8 +32,7 @@ def test_missing_or_incomplete_run_directory(tmp_path):
 
 def test_a_run_from_before_the_backbone_split_names_the_way_out(tmp_path):
     tokenizer = CharTokenizer.from_corpus("abcdefg\n")
-    model = build("gpt", vocabulary_size=8, num_layers=1, num_heads=2, hidden_dim=8,
-                  intermediate_dim=16, max_sequence_length=8)
+    model = tiny_gpt(8, hidden_dim=8, intermediate_dim=16, max_sequence_length=8)
     save_run(tmp_path / "old", model, tokenizer)
     record = tmp_path / "old" / "run.json"
     record.write_text(record.read_text().replace('"GPTCausalLM"', '"GPT"'))
@@ -47,8 +46,7 @@ def trained_run(tmp_path):
     import tensorflow as tf
 
     tokenizer = CharTokenizer.from_corpus("abcdefg\n")
-    model = build("gpt", vocabulary_size=8, num_layers=1, num_heads=2, hidden_dim=8,
-                  intermediate_dim=16, max_sequence_length=8)
+    model = tiny_gpt(8, hidden_dim=8, intermediate_dim=16, max_sequence_length=8)
     ids = np.random.default_rng(0).integers(0, 8, (8, 9)).astype("int32")
     data = tf.data.Dataset.from_tensor_slices((ids[:, :-1], ids[:, 1:])).batch(4)
     run_dir = tmp_path / "run"

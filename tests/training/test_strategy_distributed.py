@@ -15,6 +15,8 @@ import sys
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.heavy
+
 HARNESS = pathlib.Path(__file__).with_name("strategy_harness.py")
 TIMEOUT_SECONDS = 300
 
