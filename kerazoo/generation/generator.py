@@ -23,18 +23,18 @@ class Generator:
     tokens) shape; sampling settings and seeds are tensors, so changing them
     does not retrace. `trace_count` says how often it compiled.
 
-    The generator holds its model weakly, so caching generators per model
-    (`generator_for`) never keeps a deleted model alive.
-
     Args:
         model: a model of the decoding protocol (`kerazoo.generation.protocol`),
             e.g. `kerazoo.models.build("gpt")`.
         jit_compile: compile the loop with XLA. Defaults to True.
+        hold_model: keep the model alive as long as the generator. False
+            holds it weakly, as the per-model cache of `generator_for` does,
+            so that cache never keeps a deleted model alive.
     """
 
-    def __init__(self, model, jit_compile=True):
+    def __init__(self, model, jit_compile=True, hold_model=True):
         check_decodable(model)
-        self._model = weakref.ref(model)
+        self._model = (lambda: model) if hold_model else weakref.ref(model)
         self.trace_count = 0
         self._decode = tf.function(self._traced_decode, jit_compile=jit_compile)
         self._beam_search = tf.function(self._traced_beam_search, jit_compile=jit_compile)
@@ -163,7 +163,7 @@ def generator_for(model, jit_compile=True):
     key = (jit_compile,)
     generators = _GENERATORS.setdefault(model, {})
     if key not in generators:
-        generators[key] = Generator(model, jit_compile=jit_compile)
+        generators[key] = Generator(model, jit_compile=jit_compile, hold_model=False)
     return generators[key]
 
 

@@ -119,3 +119,11 @@ def test_gumbel_noise_samples_the_softmax():
              for step in range(3000)]
     frequencies = np.bincount(draws, minlength=3) / len(draws)
     np.testing.assert_allclose(frequencies, [0.5, 0.3, 0.2], atol=0.03)
+
+
+def test_a_generator_made_by_hand_keeps_its_model(chars):
+    from kerazoo.generation import Generator
+
+    generator = Generator(tiny_gpt(chars.vocabulary_size()))
+    gc.collect()
+    assert len(generator.generate_ids([[1, 2]], 3, stop_token_ids=())[0]) == 5
