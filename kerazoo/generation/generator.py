@@ -46,16 +46,20 @@ class Generator:
             raise ReferenceError("The model of this Generator was deleted.")
         return model
 
-    def _traced_decode(self, token_ids, prompt_lengths, max_new_tokens, settings, stop_ids):
+    def _traced_decode(self, token_ids, prompt_lengths, max_new_tokens, settings, stop_ids,
+                       encoder_inputs):
         self.trace_count += 1
-        return decode(self.model, token_ids, prompt_lengths, max_new_tokens, settings, stop_ids)
+        return decode(self.model, token_ids, prompt_lengths, max_new_tokens, settings, stop_ids,
+                      encoder_inputs=encoder_inputs)
 
-    def _traced_beam_search(self, token_ids, prompt_lengths, stop_ids, **options):
+    def _traced_beam_search(self, token_ids, prompt_lengths, stop_ids, encoder_inputs,
+                            **options):
         self.trace_count += 1
         return beam_search(self.model, token_ids, prompt_lengths, stop_token_ids=stop_ids,
-                           **options)
+                           encoder_inputs=encoder_inputs, **options)
 
-    def generate_ids(self, prompts, max_new_tokens, settings=None, stop_token_ids=()):
+    def generate_ids(self, prompts, max_new_tokens, settings=None, stop_token_ids=(),
+                     encoder_inputs=None):
         """Extend token-id prompts.
 
         Args:
@@ -64,6 +68,9 @@ class Generator:
             max_new_tokens: int > 0.
             settings: `SamplingSettings`; defaults to plain sampling, seed 0.
             stop_token_ids: ids that end a row (kept in its output).
+            encoder_inputs: for a model with an encoder, a nest of tensors
+                with one row per prompt (e.g. the tokenized sources), which
+                `init_decoding_state` encodes once; None otherwise.
 
         Returns:
             list of lists of int: each prompt followed by its new tokens.
@@ -71,7 +78,8 @@ class Generator:
         settings = settings or SamplingSettings()
         padded, lengths = self._padded_prompts(prompts, max_new_tokens)
         tokens, out_lengths = self._decode(
-            padded, lengths, max_new_tokens, settings.as_tensors(), _ids(stop_token_ids)
+            padded, lengths, max_new_tokens, settings.as_tensors(), _ids(stop_token_ids),
+            encoder_inputs,
         )
         tokens, out_lengths = tokens.numpy(), out_lengths.numpy()
         return [tokens[row, : out_lengths[row]].tolist() for row in range(len(prompts))]
@@ -85,11 +93,13 @@ class Generator:
         early_stopping=False,
         num_return_sequences=1,
         stop_token_ids=(),
+        encoder_inputs=None,
     ):
         """The best continuations of token-id prompts by beam search.
 
         Args:
-            prompts, max_new_tokens, stop_token_ids: see `generate_ids`.
+            prompts, max_new_tokens, stop_token_ids, encoder_inputs: see
+                `generate_ids`.
             num_beams, length_penalty, early_stopping, num_return_sequences:
                 see `kerazoo.generation.beam_search.beam_search`.
 
@@ -100,7 +110,7 @@ class Generator:
         """
         padded, lengths = self._padded_prompts(prompts, max_new_tokens, slides=False)
         tokens, out_lengths, scores = self._beam_search(
-            padded, lengths, _ids(stop_token_ids), max_new_tokens=max_new_tokens,
+            padded, lengths, _ids(stop_token_ids), encoder_inputs, max_new_tokens=max_new_tokens,
             num_beams=num_beams, length_penalty=float(length_penalty),
             early_stopping=bool(early_stopping), num_return_sequences=num_return_sequences,
         )

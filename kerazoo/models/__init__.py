@@ -31,3 +31,9 @@ __all__ = [
     "register_family",
     "resolve_config",
 ]
+
+from kerazoo.models import transformer  # noqa: F401  (registers the family)
+from kerazoo.models.transformer import TransformerConfig
+from kerazoo.models.transformer_encoder_decoder import TransformerEncoderDecoder
+
+__all__ += ["TransformerConfig", "TransformerEncoderDecoder"]

@@ -25,3 +25,8 @@ __all__ = [
     "task_of",
     "training_settings",
 ]
+
+from kerazoo.tasks import seq2seq  # noqa: F401  (registers the task)
+from kerazoo.tasks.seq2seq import Seq2SeqTask
+
+__all__ += ["Seq2SeqTask"]

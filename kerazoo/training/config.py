@@ -4,8 +4,12 @@ import dataclasses
 
 import keras
 
+from kerazoo.training.inverse_sqrt_schedule import InverseSqrtSchedule
 from kerazoo.training.schedules import warmup_cosine_schedule
 from kerazoo.utils.checks import check_int, check_real, check_type
+
+
+SCHEDULES = ("warmup_cosine", "inverse_sqrt")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +43,10 @@ class TrainConfig:
         steps_per_execution: Steps per `tf.function` call, >= 1; must divide
             the steps of an epoch.
         keep_checkpoints: `.keras` checkpoints kept in the run folder, >= 1.
+        schedule: `"warmup_cosine"` (linear warmup, cosine decay to
+            `min_learning_rate` at `steps`) or `"inverse_sqrt"` (the
+            Transformer paper's: linear warmup, then decay as
+            1/sqrt(step), floored at `min_learning_rate`).
 
     Example:
 
@@ -58,6 +66,7 @@ class TrainConfig:
     jit_compile: bool = True
     steps_per_execution: int = 1
     keep_checkpoints: int = 3
+    schedule: str = "warmup_cosine"
 
     def __post_init__(self):
         check_int("steps", self.steps, low=1)
@@ -70,6 +79,10 @@ class TrainConfig:
                 f"`steps`={self.steps} must split evenly over "
                 f"`epochs`={self.epochs}; choose a multiple of {self.epochs}, or "
                 f"{epochs_for(self.steps, self.epochs)} epochs."
+            )
+        if self.schedule not in SCHEDULES:
+            raise ValueError(
+                f"`schedule` must be one of {SCHEDULES}, got {self.schedule!r}."
             )
         # Building the schedule checks the rates and the warmup.
         self.learning_rate_schedule()
@@ -92,7 +105,11 @@ class TrainConfig:
     def learning_rate_schedule(
         self,
     ) -> keras.optimizers.schedules.LearningRateSchedule:
-        """Linear warmup to the peak, cosine decay to the floor at `steps`."""
+        """Linear warmup to the peak, then `schedule`'s decay to the floor."""
+        if self.schedule == "inverse_sqrt":
+            return InverseSqrtSchedule(
+                self.peak_learning_rate, max(self.warmup_steps, 1), self.min_learning_rate
+            )
         return warmup_cosine_schedule(
             self.peak_learning_rate,
             self.min_learning_rate,

@@ -1,0 +1,126 @@
+"""The seq2seq task end to end: a small Transformer trained, used and exported from the CLI.
+
+A `transformer_micro` family (the transformer family with a one-layer
+preset and short lengths) keeps the run within seconds; everything else is
+the `transformer` family's task and recipe.
+"""
+
+import dataclasses
+import gzip
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import kerazoo
+from kerazoo.cli.main import main
+from kerazoo.data.parallel_corpus import multi30k, read_parallel_corpus
+from kerazoo.data.translation import BUCKET_WIDTH, train_joint_word_piece, translation_datasets
+from kerazoo.models import TransformerConfig, get_family, register_family
+
+DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "multi30k"
+PAIRS = 300
+
+register_family(dataclasses.replace(
+    get_family("transformer"),
+    name="transformer_micro",
+    presets={"micro": TransformerConfig(
+        num_encoder_layers=1, num_decoder_layers=1, num_heads=2, hidden_dim=32,
+        intermediate_dim=64, max_source_length=32, max_target_length=24, dropout=0.0)},
+    default_preset="micro",
+    preset_recipes={},
+))
+
+
+def lines(name, count):
+    return gzip.decompress((DATA / name).read_bytes()).decode("utf-8").split("\n")[:count]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("parallel")
+    for split, count in (("train", PAIRS), ("val", 32)):
+        for language in ("de", "en"):
+            text = "\n".join(lines(f"{split}.{language}.gz", count)) + "\n"
+            (folder / f"{split}.{language}").write_text(text, encoding="utf-8")
+    return {split: f"{folder}/{split}.de,{folder}/{split}.en" for split in ("train", "val")}
+
+
+def test_shipped_multi30k_and_bad_parallel_files(tmp_path):
+    test = multi30k("test2016")
+    assert (len(test.sources), test.dropped_empty) == (1000, 0)
+    assert test.sources[0].startswith("Ein Mann mit einem orangefarbenen Hut")
+    assert multi30k("val", "en", "de").targets[0] == multi30k("val").sources[0]
+    (tmp_path / "a").write_text("eins\n\nzwei\ndrei\n", encoding="utf-8")
+    (tmp_path / "b").write_text("one\nlost\n \nthree\n", encoding="utf-8")
+    (tmp_path / "c").write_text("one\n", encoding="utf-8")
+    corpus = read_parallel_corpus(tmp_path / "a", tmp_path / "b")
+    assert (corpus.sources, corpus.targets, corpus.dropped_empty) == (
+        ["eins", "drei"], ["one", "three"], 2)
+    with pytest.raises(ValueError, match="has 4 lines but .* has 1"):
+        read_parallel_corpus(tmp_path / "a", tmp_path / "c")
+    with pytest.raises(ValueError, match="'de' and 'en'"):
+        multi30k("val", "de", "fr")
+
+
+def test_batches_are_teacher_forced_length_filtered_and_bucketed():
+    train = multi30k("val")
+    tokenizer = train_joint_word_piece(train.sources[:200], train.targets[:200], 500)
+    datasets = translation_datasets(train, tokenizer, 40, 40, 16, seed=1)
+    assert datasets.dropped_long > 0
+    real = total = 0
+    for inputs, labels, weights in datasets.train:
+        decoder, mask = inputs["decoder_token_ids"].numpy(), inputs["decoder_padding_mask"].numpy()
+        labels, weights = labels.numpy(), weights.numpy()
+        assert decoder.shape[1] % BUCKET_WIDTH == 0 and decoder.shape[1] <= 40
+        assert (decoder[:, 0] == tokenizer.token_to_id("[START]")).all()
+        np.testing.assert_array_equal(decoder[:, 1:] * mask[:, 1:], labels[:, :-1] * mask[:, 1:])
+        np.testing.assert_array_equal(weights, mask)
+        ends = mask.sum(1) - 1
+        assert (labels[np.arange(len(labels)), ends] == tokenizer.end_token_id).all()
+        assert inputs["encoder_padding_mask"].numpy().sum(1).max() <= 40
+        real += mask.sum()
+        total += mask.size
+    assert real / total > 0.7
+
+
+def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assert main(["train", "transformer_micro", "--data", files["train"], "--validation-data",
+                 files["val"], "--out", str(run_dir), "--steps", "40", "--epochs", "2",
+                 "--batch-size", "16", "--vocabulary-size", "600", "--warmup-steps", "10",
+                 "--learning-rate", "3e-3", "--no-xla"]) == 0
+    record = json.loads((run_dir / "run.json").read_text())
+    assert (record["task"], record["train_config"]["schedule"]) == ("seq2seq", "inverse_sqrt")
+    history = json.loads((run_dir / "history.json").read_text())
+    assert history["epochs"]["val_loss"][-1] < history["steps"]["loss"][0] - 1.0
+    capsys.readouterr()
+
+    prompt = "Ein Mann fährt Fahrrad."
+    assert main(["generate", str(run_dir), "--prompt", prompt, "--max-new-tokens", "12"]) == 0
+    generated = capsys.readouterr().out.rstrip("\n")
+    model, tokenizer, _ = kerazoo.runs.load_run(run_dir)
+    translate = kerazoo.generation.translation.translate
+    assert generated == translate(model, tokenizer, prompt, max_new_tokens=12)
+    assert generated == translate(model, tokenizer, [prompt, "Zwei Hunde."],
+                                  max_new_tokens=12, jit_compile=False)[0]
+    beams = translate(model, tokenizer, [prompt], max_new_tokens=12, num_beams=1)
+    assert beams == [generated]
+
+    assert main(["evaluate", str(run_dir), "--data", files["val"]]) == 0
+    metrics = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert metrics["sentences"] == 32 and 0.0 <= metrics["bleu"] <= 100.0
+    assert metrics["chrf"] > 0.0
+
+    served = tmp_path / "served"
+    assert main(["export", str(run_dir), "--out", str(served), "--max-new-tokens", "12"]) == 0
+    code = ("import sys, tensorflow as tf, tensorflow_text; m = tf.saved_model.load(sys.argv[1]);"
+            " out = m.signatures['serving_default'](sources=tf.constant([sys.argv[2], '']));"
+            " print(out['translation'].numpy()[0].decode())")
+    result = subprocess.run([sys.executable, "-c", code, str(served), prompt],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[-1] == generated
