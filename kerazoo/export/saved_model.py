@@ -7,6 +7,8 @@ outputs) or the text-generation endpoint of `kerazoo.export.text_generation`.
 lookup tables) and writes them with the endpoints.
 """
 
+import contextlib
+import logging
 import os
 import pathlib
 import shutil
@@ -40,6 +42,18 @@ def forward_endpoint(model, name="logits"):
         return {name: model(inputs, training=False)}
 
     return tf.function(forward, input_signature=specs)
+
+
+@contextlib.contextmanager
+def _quiet_tensorflow_logger():
+    """Without TensorFlow's INFO line naming the temporary folder it wrote assets to."""
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def check_export_folder(out_dir, overwrite):
@@ -94,7 +108,7 @@ def write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=False):
     previous = None
     if out_dir.exists():
         previous = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex}.old")
-    with atomic_path(out_dir) as temporary:
+    with atomic_path(out_dir) as temporary, _quiet_tensorflow_logger():
         archive.write_out(os.fspath(temporary), verbose=False)
         if previous is not None:
             os.replace(out_dir, previous)
