@@ -26,9 +26,10 @@ from safetensors.numpy import load_file
 from kerazoo.data import load_byte_pair_tokenizer
 from kerazoo.models import build
 
-# Hugging Face `model_type` -> the module that converts it: its `convert(directory, tensors)`
-# returns `(model, tokenizer)` and its `family(tensor_names)` names the kerazoo family of that
-# model (BERT's depends on the heads a checkpoint holds). GPT-2's is this module.
+# Hugging Face `model_type` -> the module that converts it: its `check_config(directory)` raises
+# for a config it cannot compute, `convert(directory, tensors)` returns `(model, tokenizer)` and
+# `family(tensor_names)` names the kerazoo family of that model (BERT's depends on the heads a
+# checkpoint holds). GPT-2's is this module.
 FAMILIES = {"gpt2": __name__, "bert": "kerazoo.convert.huggingface_bert"}
 SUPPORTED_MODEL_TYPES = tuple(FAMILIES)
 # Prefixes of the base model's tensors in task checkpoints, stripped on reading.
@@ -83,8 +84,10 @@ def from_huggingface(directory):
     """
     directory = _checkpoint_directory(directory)
     model_type = read_model_type(directory / "config.json")
+    converter = _converter(model_type)
+    converter.check_config(directory)  # Before the weights: a bad config is the first error.
     tensors = read_tensors(directory, prefix=_PREFIXES[model_type])
-    return _converter(model_type).convert(directory, tensors)
+    return converter.convert(directory, tensors)
 
 
 def checkpoint_family(directory):
@@ -95,10 +98,10 @@ def checkpoint_family(directory):
     """
     directory = _checkpoint_directory(directory)
     model_type = read_model_type(directory / "config.json")
-    if model_type == "gpt2":
-        read_config(directory / "config.json")
+    converter = _converter(model_type)
+    converter.check_config(directory)
     names = read_tensor_names(directory, prefix=_PREFIXES[model_type])
-    return _converter(model_type).family(names)
+    return converter.family(names)
 
 
 def _checkpoint_directory(directory):
@@ -153,6 +156,11 @@ def convert(directory, tensors):
     model = build("gpt", **hyperparameters, dropout=0.0)
     load_weights(model, tensors)
     return model, read_tokenizer(directory, model.vocabulary_size)
+
+
+def check_config(directory):
+    """Raises as `read_config` for a GPT-2 config kerazoo cannot compute."""
+    read_config(directory / "config.json")
 
 
 def family(tensor_names):

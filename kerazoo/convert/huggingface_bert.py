@@ -78,6 +78,11 @@ def convert(directory, tensors):
     return model, read_tokenizer(directory, hyperparameters["vocabulary_size"])
 
 
+def check_config(directory):
+    """Raises ValueError for a BERT `config.json` kerazoo's BERT cannot compute."""
+    hyperparameters_of(read_json(directory / "config.json"), directory / "config.json")
+
+
 def family(tensor_names):
     """The kerazoo family a checkpoint with these tensor names converts to."""
     return family_of_names(normalise_names(dict.fromkeys(tensor_names)))

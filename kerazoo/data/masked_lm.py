@@ -3,7 +3,7 @@
 The token stream of a corpus is cut into windows of `sequence_length - 3` tokens; each window's
 two halves are the segments A and B of `[CLS] A [SEP] B [SEP]` (keras-hub's
 `MultiSegmentPacker`). keras-hub's `MaskedLMMaskGenerator` then selects 15% of the non-special
-positions and replaces 80% of those with `[MASK]`, 10% with a random token and keeps 10%. The
+positions (rounded up: 10 of 61) and replaces 80% of those with `[MASK]`, 10% with a random token and keeps 10%. The
 model predicts the original tokens at the selected positions only: the targets are `mask_ids`
 and the sample weights `mask_weights` (0 where a row selected fewer than the most).
 """
@@ -79,6 +79,46 @@ def _masker(vocabulary_size, special_ids, sequence_length):
     return mask
 
 
+def _fixed_masks(windows, vocabulary_size, special_ids, sequence_length, rng):
+    """One batch masked as `MaskedLMMaskGenerator` masks it, drawn from a NumPy generator.
+
+    keras-hub's generator draws from TensorFlow's stateful random ops, whose seeds depend on
+    the program that runs them, so masks drawn once for validation and evaluation come from
+    here instead: the same windows and seed give the same masks in every process. As keras-hub
+    (tf_text's `RandomItemSelector`), each row selects `ceil(15%)` of its real tokens.
+    """
+    rows, width = windows.shape
+    half = (sequence_length - 3) // 2
+    token_ids = np.full((rows, sequence_length), special_ids["pad"], np.int32)
+    segment_ids = np.zeros((rows, sequence_length), np.int32)
+    token_ids[:, 0] = special_ids["cls"]
+    token_ids[:, 1:half + 1] = windows[:, :half]
+    token_ids[:, half + 1] = special_ids["sep"]
+    token_ids[:, half + 2:width + 2] = windows[:, half:]
+    token_ids[:, width + 2] = special_ids["sep"]
+    segment_ids[:, half + 2:width + 3] = 1
+    padding_mask = (token_ids != special_ids["pad"]).astype(np.int32)
+    selectable = np.r_[1:half + 1, half + 2:width + 2]
+    length = mask_selection_length(sequence_length)
+    count = min(length, math.ceil(MASK_RATE * len(selectable)))
+    positions = np.zeros((rows, length), np.int32)
+    targets = np.zeros((rows, length), np.int32)
+    weights = np.zeros((rows, length), np.float32)
+    masked = token_ids.copy()
+    for row in range(rows):
+        chosen = np.sort(rng.choice(selectable, size=count, replace=False))
+        positions[row, :count] = chosen
+        targets[row, :count] = token_ids[row, chosen]
+        weights[row, :count] = 1.0
+        kind = rng.random(count)
+        masked[row, chosen[kind < 0.8]] = special_ids["mask"]
+        random_ones = chosen[(kind >= 0.8) & (kind < 0.9)]
+        masked[row, random_ones] = rng.integers(0, vocabulary_size, len(random_ones))
+    inputs = {"token_ids": masked, "segment_ids": segment_ids, "padding_mask": padding_mask,
+              "mask_positions": positions}
+    return inputs, targets, weights
+
+
 def masked_lm_dataset(windows, vocabulary_size, special_ids, sequence_length, batch_size, *,
                       shuffle=False, seed=None, drop_remainder=False, fixed_masks=False):
     """Batches of `(inputs, mask_ids, mask_weights)` from `segment_pairs` windows.
@@ -92,8 +132,9 @@ def masked_lm_dataset(windows, vocabulary_size, special_ids, sequence_length, ba
         shuffle: reshuffle the windows on every pass (training).
         seed: int seed of the shuffle, and of the masks when `fixed_masks`.
         drop_remainder: drop the last partial batch.
-        fixed_masks: draw the masks once and reuse them on every pass (validation and
-            evaluation, so their numbers are comparable); else new masks every pass.
+        fixed_masks: draw the masks once, from `seed` with NumPy (`_fixed_masks`), and reuse
+            them on every pass and in every process (validation and evaluation, so their
+            numbers are comparable); else keras-hub's generator draws new masks every pass.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, targets, sample_weights)`: inputs a dict of int32
@@ -107,11 +148,18 @@ def masked_lm_dataset(windows, vocabulary_size, special_ids, sequence_length, ba
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     mask = _masker(vocabulary_size, special_ids, sequence_length)
     if fixed_masks:
-        tf.random.set_seed(0 if seed is None else seed)
-        dataset = dataset.map(mask).cache()
-        for _ in dataset:  # Fill the cache now, under this seed.
-            pass
-        return dataset
+        batches = [_fixed_masks(np.asarray(batch), vocabulary_size, special_ids, sequence_length,
+                                np.random.default_rng(0 if seed is None else seed + index))
+                   for index, batch in enumerate(dataset.as_numpy_iterator())]
+        return tf.data.Dataset.from_generator(
+            lambda: iter(batches),
+            output_signature=(
+                {name: tf.TensorSpec([None, None], tf.int32) for name in
+                 ("token_ids", "segment_ids", "padding_mask", "mask_positions")},
+                tf.TensorSpec([None, None], tf.int32),
+                tf.TensorSpec([None, None], tf.float32),
+            ),
+        ).apply(tf.data.experimental.assert_cardinality(len(batches)))
     return dataset.map(mask, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 

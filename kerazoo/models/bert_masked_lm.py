@@ -14,7 +14,9 @@ class BertMaskedLM(keras.Model):
     scores the vocabulary with the transposed token table (weight tying)
     plus an output bias. Only the selected positions are scored, so the
     largest matrix product costs `mask_positions` rows, not the whole
-    sequence. Logits are cast to float32 for a stable loss.
+    sequence. The vocabulary product runs in the compute dtype; the logits
+    are cast to float32 before the (float32) bias is added, for a stable
+    loss under mixed precision.
 
     Args:
         backbone: a `BertBackbone`.
@@ -39,7 +41,7 @@ class BertMaskedLM(keras.Model):
 
     def __init__(self, backbone, **kwargs):
         # === Layers ===
-        self.masked_lm_head = keras_hub.layers.MaskedLMHead(
+        self.masked_lm_head = _MaskedLMHead(
             vocabulary_size=backbone.vocabulary_size,
             token_embedding=backbone.token_embedding,
             intermediate_activation=backbone.activation,
@@ -54,9 +56,7 @@ class BertMaskedLM(keras.Model):
             "mask_positions": keras.Input(shape=(None,), dtype="int32", name="mask_positions"),
         }
         hidden = backbone({name: inputs[name] for name in backbone.input})["sequence_output"]
-        logits = ops.cast(
-            self.masked_lm_head(hidden, mask_positions=inputs["mask_positions"]), "float32"
-        )
+        logits = self.masked_lm_head(hidden, mask_positions=inputs["mask_positions"])
         super().__init__(inputs=inputs, outputs=logits, **kwargs)
         # The backbone's policy, so `compile` wraps the optimizer for loss
         # scaling under mixed_float16.
@@ -84,3 +84,15 @@ class BertMaskedLM(keras.Model):
         config = dict(config)
         config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
         return cls(**config)
+
+
+class _MaskedLMHead(keras_hub.layers.MaskedLMHead):
+    """keras-hub's head, adding its float32 output bias to float32 logits (keras-hub adds it to
+    the compute-dtype logits, which fails under mixed precision). Built anew by `BertMaskedLM`,
+    so it needs no registration of its own."""
+
+    def call(self, inputs, mask_positions):
+        x = ops.take_along_axis(inputs, ops.expand_dims(mask_positions, axis=-1), axis=1)
+        x = self._intermediate_layer_norm(self._intermediate_dense(x))
+        logits = ops.cast(self.token_embedding(x, reverse=True), "float32")
+        return logits + ops.cast(self._bias, "float32")

@@ -78,8 +78,11 @@ class MaskedLMTask(Task):
         )
 
     def loss(self):
+        # The mean over the selected positions: a row that selected fewer than the most has
+        # zero weights in its padded slots, which must not dilute the mean.
         return keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, dtype="float32", name="masked_lm_loss"
+            from_logits=True, reduction="mean_with_sample_weight", dtype="float32",
+            name="masked_lm_loss",
         )
 
     def metrics(self):
