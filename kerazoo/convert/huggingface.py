@@ -1,29 +1,39 @@
-"""Load a Hugging Face GPT-2 checkpoint directory into kerazoo's GPT.
+"""Load a Hugging Face checkpoint directory into a kerazoo model: GPT-2 here, BERT in
+`huggingface_bert`.
 
 A checkpoint directory is what `transformers`' `save_pretrained` writes and what the Hugging Face
 Hub serves: `config.json`, the weights as `model.safetensors` (or shards listed in
-`model.safetensors.index.json`) and, for the tokenizer, `vocab.json` and `merges.txt`. Neither
-PyTorch nor `transformers` is needed: the weights are read with `safetensors` into numpy.
+`model.safetensors.index.json`) and the tokenizer's files. Neither PyTorch nor `transformers` is
+needed: the weights are read with `safetensors` into numpy. `from_huggingface` dispatches on
+`config.json`'s `model_type` through `FAMILIES`.
 
 GPT-2 and kerazoo's GPT share their layout, so every tensor is copied as it is: Hugging Face's
 `Conv1D` stores its weight as (in, out), which is a Keras `Dense` kernel, and `c_attn` is already
-laid out Q | K | V with heads contiguous inside each, as kerazoo's fused `qkv` kernel.
+laid out Q | K | V with heads contiguous inside each, as kerazoo's fused `qkv` kernel. Its
+tokenizer is `vocab.json` and `merges.txt`.
 """
 
+import importlib
 import json
 import pathlib
 import re
 
 import ml_dtypes  # noqa: F401  (registers bfloat16 with numpy, so bf16 checkpoints load)
 import numpy as np
+from safetensors import safe_open
 from safetensors.numpy import load_file
 
 from kerazoo.data import load_byte_pair_tokenizer
 from kerazoo.models import build
 
-# Hugging Face `model_type` -> the kerazoo family that computes it.
-FAMILIES = {"gpt2": "gpt"}
+# Hugging Face `model_type` -> the module that converts it: its `check_config(directory)` raises
+# for a config it cannot compute, `convert(directory, tensors)` returns `(model, tokenizer)` and
+# `family(tensor_names)` names the kerazoo family of that model (BERT's depends on the heads a
+# checkpoint holds). GPT-2's is this module.
+FAMILIES = {"gpt2": __name__, "bert": "kerazoo.convert.huggingface_bert"}
 SUPPORTED_MODEL_TYPES = tuple(FAMILIES)
+# Prefixes of the base model's tensors in task checkpoints, stripped on reading.
+_PREFIXES = {"gpt2": "transformer.", "bert": "bert."}
 # Hugging Face `activation_function` -> kerazoo activation. `gelu_new`, `gelu_fast` and
 # `gelu_pytorch_tanh` are all the tanh approximation of GELU.
 ACTIVATIONS = {
@@ -42,25 +52,28 @@ FIXED_OPTIONS = {
 }
 # Causal-mask buffers that older `transformers` versions saved beside the weights.
 _MASK_BUFFER = re.compile(r"h\.\d+\.attn\.(bias|masked_bias)")
-_PREFIX = "transformer."
 
 
 def from_huggingface(directory):
-    """Build kerazoo's GPT from a Hugging Face GPT-2 checkpoint directory.
+    """Build a kerazoo model from a Hugging Face checkpoint directory.
+
+    Supported `model_type`s: `gpt2` (to `GPTCausalLM`) and `bert` (to `BertMaskedLM`,
+    `BertTextClassifier` or `BertBackbone`, by the heads the checkpoint holds: see
+    `kerazoo.convert.huggingface_bert`).
 
     Args:
         directory: str or path-like. Holds `config.json` and `model.safetensors` (or the
-            `model.safetensors.index.json` of a sharded checkpoint); `vocab.json` and
-            `merges.txt` are read too when both are there.
+            `model.safetensors.index.json` of a sharded checkpoint), and the tokenizer's files
+            (GPT-2: `vocab.json` and `merges.txt`; BERT: `vocab.txt`).
 
     Returns:
-        `(model, tokenizer)`: a `kerazoo.models.GPTCausalLM` with the checkpoint's weights (dropout 0),
-        whose logits equal `GPT2LMHeadModel`'s, and the byte-pair tokenizer, or None when the
-        directory has no `vocab.json`/`merges.txt`.
+        `(model, tokenizer)`: the kerazoo model with the checkpoint's weights, whose outputs
+        equal the original implementation's, and its tokenizer, or None when the directory has
+        no tokenizer files.
 
     Raises:
         FileNotFoundError: the directory, its config or its weights are missing.
-        ValueError: the checkpoint is not a GPT-2 kerazoo can compute (another `model_type`, an
+        ValueError: the checkpoint is not one kerazoo can compute (another `model_type`, an
             unsupported option, untied output weights), or a tensor is missing, unused or of the
             wrong shape.
 
@@ -69,28 +82,90 @@ def from_huggingface(directory):
     >>> model(np.array([tokenizer.encode("Hello world")])).shape
     TensorShape([1, 2, 50257])
     """
+    directory = _checkpoint_directory(directory)
+    model_type = read_model_type(directory / "config.json")
+    converter = _converter(model_type)
+    converter.check_config(directory)  # Before the weights: a bad config is the first error.
+    tensors = read_tensors(directory, prefix=_PREFIXES[model_type])
+    return converter.convert(directory, tensors)
+
+
+def checkpoint_family(directory):
+    """The kerazoo family of the model `from_huggingface` makes of a checkpoint directory.
+
+    Raises:
+        FileNotFoundError, ValueError: as `from_huggingface`.
+    """
+    directory = _checkpoint_directory(directory)
+    model_type = read_model_type(directory / "config.json")
+    converter = _converter(model_type)
+    converter.check_config(directory)
+    names = read_tensor_names(directory, prefix=_PREFIXES[model_type])
+    return converter.family(names)
+
+
+def _checkpoint_directory(directory):
     directory = pathlib.Path(directory)
     if not directory.is_dir():
         raise FileNotFoundError(
             f"`directory` {str(directory)!r} is not a directory. Pass the folder of a Hugging "
             "Face checkpoint, holding `config.json` and `model.safetensors`."
         )
+    return directory
+
+
+def _converter(model_type):
+    return importlib.import_module(FAMILIES[model_type])
+
+
+def read_model_type(path):
+    """The `model_type` of a `config.json`, one of `SUPPORTED_MODEL_TYPES`.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        ValueError: the file is not JSON, or of another model type.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"No `config.json` in {str(path.parent)!r}.")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{str(path)!r} is not valid JSON: {error}.") from None
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    if model_type not in SUPPORTED_MODEL_TYPES:
+        architectures = config.get("architectures") if isinstance(config, dict) else None
+        raise ValueError(
+            f"{str(path)!r} has `model_type`={model_type!r} (architectures {architectures}). "
+            f"Supported: `model_type` one of {sorted(SUPPORTED_MODEL_TYPES)}: GPT-2 "
+            "(`GPT2LMHeadModel`, `GPT2Model`) and BERT (`BertModel`, `BertForMaskedLM`, "
+            "`BertForSequenceClassification`, `BertForPreTraining`) checkpoints."
+        )
+    return model_type
+
+
+# === GPT-2 ===
+
+
+def convert(directory, tensors):
+    """GPT-2's conversion (see `FAMILIES`): `(GPTCausalLM, byte-pair tokenizer or None)`.
+
+    The model has the checkpoint's weights (dropout 0), and its logits equal
+    `GPT2LMHeadModel`'s.
+    """
     hyperparameters = read_config(directory / "config.json")
-    tensors = read_tensors(directory)
-    model = build(FAMILIES["gpt2"], **hyperparameters, dropout=0.0)
+    model = build("gpt", **hyperparameters, dropout=0.0)
     load_weights(model, tensors)
     return model, read_tokenizer(directory, model.vocabulary_size)
 
 
-def checkpoint_family(directory):
-    """The kerazoo family of a checkpoint directory `from_huggingface` reads.
+def check_config(directory):
+    """Raises as `read_config` for a GPT-2 config kerazoo cannot compute."""
+    read_config(directory / "config.json")
 
-    Raises:
-        FileNotFoundError, ValueError: as `read_config`.
-    """
-    path = pathlib.Path(directory) / "config.json"
-    read_config(path)
-    return FAMILIES[json.loads(path.read_text(encoding="utf-8"))["model_type"]]
+
+def family(tensor_names):
+    """GPT-2's family: every GPT-2 checkpoint converts to a `gpt` model."""
+    return "gpt"
 
 
 def read_config(path):
@@ -107,14 +182,8 @@ def read_config(path):
         config = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ValueError(f"{str(path)!r} is not valid JSON: {error}.") from None
-    model_type = config.get("model_type")
-    if model_type not in SUPPORTED_MODEL_TYPES:
-        raise ValueError(
-            f"{str(path)!r} has `model_type`={model_type!r} "
-            f"(architectures {config.get('architectures')}). Only GPT-2 checkpoints are "
-            f"supported: `model_type` one of {list(SUPPORTED_MODEL_TYPES)}, such as "
-            "`GPT2LMHeadModel` or `GPT2Model`."
-        )
+    if read_model_type(path) != "gpt2":
+        raise ValueError(f"{str(path)!r} is not a GPT-2 config (`model_type` 'gpt2').")
     missing = [key for key in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head")
                if key not in config]
     if missing:
@@ -144,8 +213,8 @@ def read_config(path):
     }
 
 
-def read_tensors(directory):
-    """Every tensor of the checkpoint as numpy, by name without the `transformer.` prefix.
+def _weight_files(directory):
+    """The safetensors files of a checkpoint directory.
 
     Raises:
         FileNotFoundError: neither `model.safetensors` nor a shard index is there.
@@ -171,13 +240,33 @@ def read_tensors(directory):
             f"No `model.safetensors` or `model.safetensors.index.json` in "
             f"{str(directory)!r}.{hint}"
         )
-    tensors = {}
     for file in files:
         if not file.is_file():
             raise FileNotFoundError(f"Shard {str(file)!r} listed in {index.name} is missing.")
+    return files
+
+
+def read_tensors(directory, prefix="transformer."):
+    """Every tensor of the checkpoint as numpy, by name without `prefix`.
+
+    Raises:
+        FileNotFoundError: neither `model.safetensors` nor a shard index is there, or a shard
+            is missing.
+    """
+    tensors = {}
+    for file in _weight_files(directory):
         for name, array in load_file(file).items():
-            tensors[name.removeprefix(_PREFIX)] = array
+            tensors[name.removeprefix(prefix)] = array
     return tensors
+
+
+def read_tensor_names(directory, prefix="transformer."):
+    """The names `read_tensors` would return, read from the files' headers only."""
+    names = []
+    for file in _weight_files(directory):
+        with safe_open(file, "np") as handle:
+            names.extend(name.removeprefix(prefix) for name in handle.keys())
+    return names
 
 
 def weight_names(model):

@@ -5,7 +5,9 @@ Tokenizers share one interface (keras-hub's `Tokenizer` plus `end_token_id`,
 `train_word_piece`) and `BytePairTokenizer` (GPT-2's, from
 `load_byte_pair_tokenizer`). `save_tokenizer`/`load_tokenizer` store any of
 them in a folder. `causal_lm_datasets` turns a corpus into next-token
-prediction datasets.
+prediction datasets; `masked_lm_datasets` into BERT's masked-LM pretraining
+batches; `classification_dataset` makes length-bucketed batches of labelled
+sentences (`read_labelled_tsv`).
 """
 
 from kerazoo.data.byte_pair import BytePairTokenizer, load_byte_pair_tokenizer
@@ -18,7 +20,21 @@ from kerazoo.data.causal_lm import (
 )
 from kerazoo.data.char_tokenizer import CharTokenizer
 from kerazoo.data.corpus import load_documents, tokenize_documents
+from kerazoo.data.encoder_inputs import (
+    pack_example,
+    pack_single_segment,
+    special_token_ids,
+)
+from kerazoo.data.masked_lm import MaskedLMDatasets, masked_lm_dataset, masked_lm_datasets
 from kerazoo.data.shipped import default_corpus
+from kerazoo.data.text_classification import (
+    classification_dataset,
+    label_ids,
+    label_names_of,
+    read_labelled_tsv,
+    shipped_sst2,
+    tokenize_sentences,
+)
 from kerazoo.data.text_files import read_text_file
 from kerazoo.data.tfds_text import read_tfds_documents
 from kerazoo.data.tokenizer_io import load_tokenizer, save_tokenizer
@@ -28,18 +44,30 @@ __all__ = [
     "BytePairTokenizer",
     "CausalLMDatasets",
     "CharTokenizer",
+    "MaskedLMDatasets",
     "WordPieceTokenizer",
     "causal_lm_datasets",
     "causal_lm_datasets_from_token_ids",
     "causal_lm_evaluation_dataset",
+    "classification_dataset",
     "default_corpus",
+    "label_ids",
+    "label_names_of",
     "load_byte_pair_tokenizer",
     "load_documents",
     "load_tokenizer",
+    "masked_lm_dataset",
+    "masked_lm_datasets",
+    "pack_example",
+    "pack_single_segment",
+    "read_labelled_tsv",
     "read_text_file",
     "read_tfds_documents",
     "save_tokenizer",
+    "shipped_sst2",
+    "special_token_ids",
     "split_token_ids",
     "tokenize_documents",
+    "tokenize_sentences",
     "train_word_piece",
 ]

@@ -5,7 +5,11 @@ put a head on it, as keras-hub does; `build(family, preset)` returns the
 family's task model.
 """
 
-from kerazoo.models import gpt  # noqa: F401  (registers the family)
+from kerazoo.models import bert, gpt  # noqa: F401  (register the families)
+from kerazoo.models.bert import BertClassifierConfig, BertConfig
+from kerazoo.models.bert_backbone import BertBackbone
+from kerazoo.models.bert_masked_lm import BertMaskedLM
+from kerazoo.models.bert_text_classifier import BertTextClassifier
 from kerazoo.models.gpt import GPTConfig
 from kerazoo.models.gpt_backbone import GPTBackbone
 from kerazoo.models.gpt_causal_lm import GPTCausalLM
@@ -20,6 +24,11 @@ from kerazoo.models.registry import (
 )
 
 __all__ = [
+    "BertBackbone",
+    "BertClassifierConfig",
+    "BertConfig",
+    "BertMaskedLM",
+    "BertTextClassifier",
     "Family",
     "GPTBackbone",
     "GPTCausalLM",

@@ -1,26 +1,41 @@
 """Tasks: what the spine needs of each family to train, evaluate, sample and export it.
 
 `Task` is the interface; `CausalLMTask` (`"causal_lm"`) serves every causal
-language model. `training_settings` merges kerazoo's recipe, the family's
+language model, `MaskedLMTask` (`"masked_lm"`) masked-LM pretraining,
+`TextClassificationTask` (`"text_classification"`) sentence classification
+with an encoder, and `TextEmbeddingTask` (`"text_embedding"`) a bare encoder's
+sentence embeddings. `training_settings` merges kerazoo's recipe, the family's
 and the user's settings; `evaluate_run` evaluates a run directory.
 """
 
-from kerazoo.tasks import causal_lm  # noqa: F401  (registers the task)
+from kerazoo.tasks import (  # noqa: F401  (register the tasks)
+    causal_lm,
+    masked_lm,
+    text_classification,
+    text_embedding,
+)
 from kerazoo.tasks.causal_lm import CausalLMTask
+from kerazoo.tasks.masked_lm import MaskedLMTask
 from kerazoo.tasks.evaluation import evaluate_run
 from kerazoo.tasks.recipe import DEFAULT_RUN, training_settings
 from kerazoo.tasks.registry import get_task, register_task, task_names, task_of
 from kerazoo.tasks.task import Task
 from kerazoo.tasks.task_data import TaskData
+from kerazoo.tasks.text_classification import TextClassificationTask
+from kerazoo.tasks.text_embedding import TextEmbeddingTask, sentence_embeddings
 
 __all__ = [
     "CausalLMTask",
     "DEFAULT_RUN",
+    "MaskedLMTask",
     "Task",
     "TaskData",
+    "TextClassificationTask",
+    "TextEmbeddingTask",
     "evaluate_run",
     "get_task",
     "register_task",
+    "sentence_embeddings",
     "task_names",
     "task_of",
     "training_settings",

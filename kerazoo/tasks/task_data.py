@@ -1,6 +1,6 @@
 """TaskData: what a task's data preparation hands to training."""
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import tensorflow as tf
 
@@ -17,6 +17,9 @@ class TaskData(NamedTuple):
         source: a printable name of the data.
         sample_prompt: what a sample at the end of training starts from, or
             None.
+        initialize: `initialize(model)`, called on the newly built model
+            before training (e.g. to load a pretrained backbone's weights),
+            or None.
     """
 
     tokenizer: Any
@@ -25,3 +28,4 @@ class TaskData(NamedTuple):
     model_overrides: dict
     source: str
     sample_prompt: str | None = None
+    initialize: Callable | None = None

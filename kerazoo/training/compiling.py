@@ -26,7 +26,9 @@ def compile_model(
             causal-LM loss, `causal_lm_loss()`. Padding is masked with the
             dataset's sample weights or the loss's `ignore_class`.
         metrics: A list of keras metrics; None for `[perplexity()]` with the
-            causal-LM loss, else none.
+            causal-LM loss, else none. They are weighted by the dataset's
+            sample weights as the loss is (Keras's `weighted_metrics`), so a
+            position the loss ignores (weight 0) does not count in them either.
         jit_compile: Compile the train and eval steps with XLA. Faster on
             GPUs once compiled, but every new input shape recompiles.
             Defaults to False.
@@ -50,7 +52,7 @@ def compile_model(
     model.compile(
         optimizer=optimizer,
         loss=loss,
-        metrics=list(metrics or []),
+        weighted_metrics=list(metrics or []),
         jit_compile=jit_compile,
         steps_per_execution=steps_per_execution,
     )

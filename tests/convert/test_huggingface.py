@@ -122,7 +122,7 @@ def test_missing_weights_names_what_is_there(tmp_path):
 
 def test_wrong_model_type(tmp_path):
     write_checkpoint(tmp_path, model_type="llama", architectures=["LlamaForCausalLM"])
-    with pytest.raises(ValueError, match=r"model_type`='llama'.*Only GPT-2"):
+    with pytest.raises(ValueError, match=r"model_type`='llama'.*Supported"):
         from_huggingface(tmp_path)
 
 

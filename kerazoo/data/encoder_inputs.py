@@ -1,0 +1,95 @@
+"""BERT-style encoder inputs: `[CLS] tokens [SEP]`, segment ids and a padding mask.
+
+The packing runs in TensorFlow ops, so the same code serves `tf.data` pipelines and exported
+SavedModels (strings in, inputs made in the graph).
+"""
+
+import tensorflow as tf
+
+# BERT's special tokens; every encoder task needs them in the vocabulary.
+RESERVED_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+
+
+def special_token_ids(tokenizer):
+    """The ids of BERT's special tokens in `tokenizer`'s vocabulary.
+
+    Returns:
+        dict with `pad`, `unknown`, `cls`, `sep`, `mask` ids.
+
+    Raises:
+        ValueError: the vocabulary lacks one of `RESERVED_TOKENS` (it names them).
+    """
+    vocabulary = tokenizer.get_vocabulary()
+    index = {token: i for i, token in enumerate(vocabulary)}
+    missing = [token for token in RESERVED_TOKENS if token not in index]
+    if missing:
+        raise ValueError(
+            f"The tokenizer's vocabulary lacks the reserved token(s) {missing}; BERT's tasks "
+            f"need {list(RESERVED_TOKENS)}. Train the WordPiece vocabulary with them reserved "
+            "(kerazoo.data.train_word_piece does) or use a BERT `vocab.txt`."
+        )
+    return dict(zip(("pad", "unknown", "cls", "sep", "mask"),
+                    (index[token] for token in RESERVED_TOKENS)))
+
+
+def tokenize_to_ragged(tokenizer, texts):
+    """Token ids of `texts` as a (texts, None) int32 `tf.RaggedTensor`, also in eager mode.
+
+    (keras-hub tokenizers answer eager calls with Python lists; inside a `tf.function` they
+    keep TensorFlow's ragged tensors.)
+    """
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def tokenize(batch):
+        ids = tokenizer.tokenize(batch)
+        if not isinstance(ids, tf.RaggedTensor):
+            ids = tf.RaggedTensor.from_tensor(ids)
+        return tf.cast(ids, tf.int32).with_row_splits_dtype(tf.int64)
+
+    return tokenize(tf.constant(list(texts), tf.string))
+
+
+def pack_single_segment(token_ids, special_ids, sequence_length):
+    """Encoder inputs of a batch of token-id rows, padded to the longest packed row.
+
+    Each row becomes `[CLS] ids [SEP]`, its ids cut to `sequence_length - 2` when longer.
+
+    Args:
+        token_ids: (batch, None) int `tf.RaggedTensor` (or dense, unpadded) token ids.
+        special_ids: `special_token_ids(tokenizer)`.
+        sequence_length: int >= 3, the longest packed row.
+
+    Returns:
+        dict of (batch, time) int32 tensors `token_ids`, `segment_ids`, `padding_mask`, time the
+        longest packed row of the batch.
+    """
+    if not isinstance(token_ids, tf.RaggedTensor):
+        token_ids = tf.RaggedTensor.from_tensor(token_ids)
+    ids = tf.cast(token_ids, tf.int32)[:, : sequence_length - 2]
+    rows = ids.nrows()
+    ones = tf.ones([rows, 1], tf.int32)
+    packed = tf.concat(
+        [tf.RaggedTensor.from_tensor(ones * special_ids["cls"]).with_row_splits_dtype(
+            ids.row_splits.dtype),
+         ids,
+         tf.RaggedTensor.from_tensor(ones * special_ids["sep"]).with_row_splits_dtype(
+             ids.row_splits.dtype)],
+        axis=1,
+    )
+    dense = packed.to_tensor(default_value=special_ids["pad"])
+    padding_mask = tf.ones_like(packed).to_tensor(default_value=0)
+    return {
+        "token_ids": dense,
+        "segment_ids": tf.zeros_like(dense),
+        "padding_mask": padding_mask,
+    }
+
+
+def pack_example(token_ids, special_ids, sequence_length):
+    """`pack_single_segment` of one 1-D row, unpadded (for `tf.data` before bucketing)."""
+    ids = tf.cast(token_ids, tf.int32)[: sequence_length - 2]
+    packed = tf.concat([[special_ids["cls"]], ids, [special_ids["sep"]]], axis=0)
+    return {
+        "token_ids": packed,
+        "segment_ids": tf.zeros_like(packed),
+        "padding_mask": tf.ones_like(packed),
+    }

@@ -1,0 +1,203 @@
+"""TextClassificationTask: sentence classification with an encoder (BERT's fine-tuning).
+
+Data: GLUE-style TSV files (`sentence` and `label` columns; by default the shipped SST-2
+`train.tsv`, validated on its `dev.tsv`), packed as `[CLS] sentence [SEP]` and batched by length
+(`kerazoo.data.classification_dataset`: each batch padded only to its longest sentence). The
+tokenizer is a WordPiece vocabulary trained on the training sentences, or, with `--init RUN_DIR`,
+the tokenizer of a pretrained run whose encoder the new model starts from (a converted
+Hugging Face checkpoint, a `bert` run). Loss: cross-entropy of the class logits; metric:
+accuracy. Evaluation: accuracy, and precision, recall and F1 (binary for two classes, macro).
+Export: raw strings to class probabilities and label names.
+
+A family using this task builds a classifier with `label_names` in its config (the classes,
+set from the data) and `vocabulary_size`, whose model takes the encoder inputs `token_ids`,
+`segment_ids`, `padding_mask` and returns logits, with its encoder at `model.backbone`.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerazoo.data import (
+    classification_dataset,
+    label_ids,
+    label_names_of,
+    read_labelled_tsv,
+    shipped_sst2,
+    special_token_ids,
+    tokenize_sentences,
+    train_word_piece,
+)
+from kerazoo.data.word_piece import RESERVED_TOKENS
+from kerazoo.export import forward_endpoint, write_saved_model
+from kerazoo.export.encoder_endpoints import text_classification_endpoint
+from kerazoo.export.saved_model import check_export_folder
+from kerazoo.tasks.registry import register_task
+from kerazoo.tasks.task import Task
+from kerazoo.tasks.task_data import TaskData
+from kerazoo.training.metrics import classification_scores
+
+DEFAULT_SEQUENCE_LENGTH = 128
+# Hyperparameters a pretrained encoder fixes, read from its config.
+_ENCODER_FIELDS = ("vocabulary_size", "num_layers", "num_heads", "hidden_dim",
+                   "intermediate_dim", "max_sequence_length", "num_segments", "dropout",
+                   "layer_norm_epsilon", "activation")
+
+
+class TextClassificationTask(Task):
+    """Sentence classification (see the module docstring)."""
+
+    name = "text_classification"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--validation-data", default=None,
+                            help="TSV file to validate on after each epoch (default: the "
+                                 "shipped SST-2 dev.tsv when --data is unset, else none)")
+        parser.add_argument("--init", default=None, metavar="RUN_DIR",
+                            help="start from the encoder and tokenizer of this run (e.g. one "
+                                 "`kerazoo convert hf` wrote)")
+        parser.add_argument("--sequence-length", type=int, default=DEFAULT_SEQUENCE_LENGTH,
+                            help="longest packed sentence, [CLS] and [SEP] included; longer "
+                                 "ones are cut (%(default)s)")
+        parser.add_argument("--vocabulary-size", type=int, default=8000,
+                            help="WordPiece vocabulary trained on the sentences (without --init)")
+        parser.add_argument("--lowercase", action="store_true",
+                            help="lowercase text for the trained WordPiece vocabulary")
+        parser.add_argument("--label-names", default=None,
+                            help="comma-separated class names in logit order (default: the "
+                                 "training labels, sorted)")
+
+    def prepare_data(self, options, model_config, batch_size, seed):
+        train_path = options.data or shipped_sst2("train")
+        validation_path = options.validation_data
+        if validation_path is None and options.data is None:
+            validation_path = shipped_sst2("dev")
+        train = read_labelled_tsv(train_path)
+        label_names = (
+            [name.strip() for name in options.label_names.split(",")]
+            if options.label_names else label_names_of(train.labels)
+        )
+        overrides = {}
+        initialize = None
+        if options.init:
+            tokenizer, encoder = _pretrained(options.init)
+            overrides = {field: getattr(encoder, field) for field in _ENCODER_FIELDS}
+            pretrained_weights = encoder.get_weights()
+
+            def initialize(model):
+                model.backbone.set_weights(pretrained_weights)
+        else:
+            tokenizer = train_word_piece(train.sentences, options.vocabulary_size,
+                                         lowercase=options.lowercase,
+                                         reserved_tokens=RESERVED_TOKENS)
+            overrides["vocabulary_size"] = tokenizer.vocabulary_size()
+        overrides["label_names"] = tuple(label_names)
+        special = special_token_ids(tokenizer)
+        max_length = overrides.get("max_sequence_length", model_config.max_sequence_length)
+        sequence_length = _sequence_length(options.sequence_length, max_length)
+
+        token_ids = tokenize_sentences(train.sentences, tokenizer)
+        _warn_truncated(token_ids, sequence_length, train_path)
+        train_ds = classification_dataset(
+            token_ids, label_ids(train.labels, label_names, train_path), special,
+            sequence_length, batch_size, shuffle=True, seed=seed, drop_remainder=True,
+        )
+        validation_ds = None
+        if validation_path:
+            validation = read_labelled_tsv(validation_path)
+            validation_ds = classification_dataset(
+                tokenize_sentences(validation.sentences, tokenizer),
+                label_ids(validation.labels, label_names, validation_path),
+                special, sequence_length, batch_size,
+            )
+        source = str(train_path) + (f" (encoder from {options.init})" if options.init else "")
+        return TaskData(
+            tokenizer=tokenizer,
+            train=train_ds,
+            validation=validation_ds,
+            model_overrides=overrides,
+            source=source,
+            initialize=initialize,
+        )
+
+    def loss(self):
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float32")
+
+    def metrics(self):
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy", dtype="float32")]
+
+    def sample(self, model, data, options, seed):
+        return None
+
+    def evaluate(self, model, tokenizer, source, batch_size, data_dir=None):
+        """Accuracy, precision, recall and F1 (binary for 2 classes, macro) on a TSV file.
+
+        Returns:
+            dict of `kerazoo.training.metrics.classification_scores` and `loss` (mean
+            cross-entropy per example).
+        """
+        examples = read_labelled_tsv(source)
+        true_ids = label_ids(examples.labels, model.label_names, source)
+        dataset = classification_dataset(
+            tokenize_sentences(examples.sentences, tokenizer), true_ids,
+            special_token_ids(tokenizer), model.max_sequence_length, batch_size,
+        )
+        predict = tf.function(lambda inputs: model(inputs, training=False),
+                              reduce_retracing=True)
+        loss = self.loss()
+        labels, predictions, total_loss = [], [], 0.0
+        for inputs, batch_labels in dataset:
+            logits = predict(inputs)
+            total_loss += float(loss(batch_labels, logits)) * int(batch_labels.shape[0])
+            labels.append(batch_labels.numpy())
+            predictions.append(np.argmax(logits.numpy(), axis=-1))
+        labels, predictions = np.concatenate(labels), np.concatenate(predictions)
+        scores = classification_scores(labels, predictions, len(model.label_names))
+        return {"loss": total_loss / len(labels), **scores}
+
+    def export(self, model, tokenizer, out_dir, options, overwrite=False):
+        """`serving_default`: `texts` -> `probabilities` and `label`; `logits`: the encoder
+        inputs -> logits."""
+        check_export_folder(out_dir, overwrite)
+        endpoints = {
+            "serving_default": text_classification_endpoint(
+                model, tokenizer, model.max_sequence_length),
+            "logits": forward_endpoint(model),
+        }
+        path = write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
+        return path, tuple(endpoints)
+
+
+def _pretrained(run_dir):
+    """The tokenizer and encoder (`BertBackbone`-like) of a run directory."""
+    from kerazoo.runs import load_run
+
+    model, tokenizer, _ = load_run(run_dir)
+    encoder = getattr(model, "backbone", model)
+    missing = [field for field in _ENCODER_FIELDS if not hasattr(encoder, field)]
+    if missing:
+        raise ValueError(
+            f"`--init` {str(run_dir)!r} holds a {type(model).__name__}, not a BERT encoder "
+            "(a run of the bert, bert_classifier or bert_encoder families)."
+        )
+    return tokenizer, encoder
+
+
+def _sequence_length(asked, max_sequence_length):
+    if asked < 3:
+        raise ValueError(f"`--sequence-length` must be at least 3, got {asked}.")
+    if asked > max_sequence_length:
+        print(f"kerazoo: --sequence-length {asked} exceeds the model's position table; "
+              f"using {max_sequence_length}.")
+        return max_sequence_length
+    return asked
+
+
+def _warn_truncated(token_ids, sequence_length, source):
+    longer = int(np.sum(token_ids.row_lengths().numpy() > sequence_length - 2))
+    if longer:
+        print(f"kerazoo: {longer} sentence(s) of {source} exceed {sequence_length} tokens "
+              "and are cut.")
+
+
+register_task(TextClassificationTask())

@@ -1,0 +1,155 @@
+"""The BERT families through the spine, from the command line: train, evaluate, export, convert.
+
+Tiny settings on slices of the shipped SST-2 and Tiny Shakespeare. The exported classifier is
+reloaded in a fresh process that imports only `tensorflow` and `tensorflow_text`.
+"""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerazoo.cli.main import main
+from kerazoo.data import pack_single_segment, special_token_ids
+from kerazoo.data.encoder_inputs import tokenize_to_ragged
+from kerazoo.runs import load_run
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SST2 = ROOT / "data" / "sst2"
+FIXTURES = ROOT / "tests" / "convert" / "fixtures"
+TEXTS = ["a charming and often affecting journey .", "", "dull , boring and far too long"]
+
+
+def head_of(source, destination, rows):
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    destination.write_text("".join(lines[: rows + 1]), encoding="utf-8")
+    return destination
+
+
+@pytest.fixture(scope="module")
+def sst2_slices(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sst2")
+    return (head_of(SST2 / "train.tsv", folder / "train.tsv", 800),
+            head_of(SST2 / "dev.tsv", folder / "dev.tsv", 120))
+
+
+@pytest.fixture(scope="module")
+def classifier_run(sst2_slices, tmp_path_factory):
+    train, dev = sst2_slices
+    run_dir = tmp_path_factory.mktemp("classifier") / "run"
+    code = main(["train", "bert_classifier", "--data", str(train), "--validation-data", str(dev),
+                 "--steps", "40", "--epochs", "2", "--batch-size", "16", "--learning-rate",
+                 "2e-3", "--vocabulary-size", "500", "--out", str(run_dir)])
+    assert code == 0
+    return run_dir
+
+
+def probabilities_in_process(run_dir, texts):
+    model, tokenizer, _ = load_run(run_dir)
+    inputs = pack_single_segment(tokenize_to_ragged(tokenizer, texts),
+                                 special_token_ids(tokenizer), model.max_sequence_length)
+    return tf.nn.softmax(model(inputs, training=False)).numpy(), model.label_names
+
+
+def test_classifier_trains_from_the_command_line(classifier_run):
+    record = json.loads((classifier_run / "run.json").read_text())
+    assert (record["family"], record["task"], record["preset"]) == (
+        "bert_classifier", "text_classification", "bert-tiny")
+    assert record["hyperparameters"]["label_names"] == ["0", "1"]
+    history = json.loads((classifier_run / "history.json").read_text())
+    assert "val_accuracy" in history["epochs"]
+    steps = history["steps"]["loss"]
+    assert np.mean(steps[-10:]) < np.mean(steps[:10])
+
+
+def test_evaluate_prints_accuracy_precision_recall_f1(classifier_run, sst2_slices, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(classifier_run), "--data", str(sst2_slices[1])]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert metrics["examples"] == 120
+    for name in ("accuracy", "precision", "recall", "f1", "macro_precision", "macro_recall",
+                 "macro_f1", "loss"):
+        assert 0.0 <= metrics[name] <= (1.0 if name != "loss" else 10.0), name
+
+
+def test_export_serves_raw_strings_in_a_fresh_tensorflow_process(classifier_run, tmp_path):
+    served = tmp_path / "served"
+    assert main(["export", str(classifier_run), "--out", str(served)]) == 0
+    code = (
+        "import json, sys\n"
+        "import tensorflow as tf\n"
+        "import tensorflow_text  # noqa: F401  (the WordPiece ops)\n"
+        "model = tf.saved_model.load(sys.argv[1])\n"
+        "out = model.signatures['serving_default'](texts=tf.constant(json.loads(sys.argv[2])))\n"
+        "assert not any(name.startswith(('kerazoo', 'keras_hub')) for name in sys.modules)\n"
+        "print(json.dumps({'probabilities': out['probabilities'].numpy().tolist(),\n"
+        "                  'label': [x.decode() for x in out['label'].numpy()]}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(served), json.dumps(TEXTS)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    expected, names = probabilities_in_process(classifier_run, TEXTS)
+    np.testing.assert_allclose(answer["probabilities"], expected, atol=1e-5)
+    np.testing.assert_allclose(np.sum(answer["probabilities"], axis=1), 1.0, atol=1e-5)
+    assert answer["label"] == [names[i] for i in np.argmax(expected, axis=1)]
+
+
+def test_unknown_labels_at_evaluation_are_one_clear_line(classifier_run, tmp_path, capsys):
+    path = tmp_path / "other.tsv"
+    path.write_text("sentence\tlabel\ngood\tpositive\n")
+    assert main(["evaluate", str(classifier_run), "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "['positive'] that the model does not know" in err and "Traceback" not in err
+
+
+def test_masked_lm_pretrains_evaluates_and_exports(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    text = (ROOT / "data" / "tinyshakespeare.txt").read_text(encoding="utf-8")[:40_000]
+    corpus.write_text(text, encoding="utf-8")
+    run_dir = tmp_path / "mlm"
+    assert main(["train", "bert", "--data", str(corpus), "--steps", "30", "--epochs", "2",
+                 "--batch-size", "8", "--sequence-length", "32", "--vocabulary-size", "400",
+                 "--learning-rate", "2e-3", "--out", str(run_dir)]) == 0
+    record = json.loads((run_dir / "run.json").read_text())
+    assert (record["family"], record["task"]) == ("bert", "masked_lm")
+    history = json.loads((run_dir / "history.json").read_text())
+    assert {"val_masked_lm_accuracy", "val_perplexity"} <= set(history["epochs"])
+    assert history["steps"]["loss"][-1] < history["steps"]["loss"][0]
+    capsys.readouterr()
+    assert main(["evaluate", str(run_dir), "--data", str(corpus)]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert 0.0 < metrics["masked_lm_accuracy"] < 1.0
+    assert metrics["perplexity"] == pytest.approx(np.exp(metrics["loss"]), rel=1e-3)
+    assert main(["export", str(run_dir), "--out", str(tmp_path / "served")]) == 0
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    logits = served.signatures["logits"](
+        token_ids=tf.ones((1, 8), tf.int32), segment_ids=tf.zeros((1, 8), tf.int32),
+        padding_mask=tf.ones((1, 8), tf.int32), mask_positions=tf.constant([[1, 2]]))["logits"]
+    assert logits.shape[:2] == (1, 2)
+    assert logits.shape[2] == record["hyperparameters"]["vocabulary_size"]
+
+
+def test_fine_tuning_starts_from_a_converted_encoder(sst2_slices, tmp_path):
+    pretrained = tmp_path / "pretrained"
+    assert main(["convert", "hf", str(FIXTURES / "tiny_bert_mlm"), "--out", str(pretrained)]) == 0
+    source, _, _ = load_run(pretrained)
+    run_dir = tmp_path / "fine_tuned"
+    assert main(["train", "bert_classifier", "--init", str(pretrained), "--data",
+                 str(sst2_slices[0]), "--steps", "2", "--epochs", "1", "--batch-size", "8",
+                 "--learning-rate", "1e-9", "--out", str(run_dir)]) == 0
+    model, tokenizer, record = load_run(run_dir)
+    assert tokenizer.get_vocabulary() == load_run(pretrained)[1].get_vocabulary()
+    assert record["hyperparameters"]["vocabulary_size"] == 39
+    assert model.backbone.num_layers == 2 and model.backbone.hidden_dim == 32
+    for before, after in zip(source.backbone.get_weights()[:4], model.backbone.get_weights()[:4]):
+        np.testing.assert_allclose(after, before, atol=1e-5)
+
+
+def test_a_bare_encoder_is_not_trained_directly(capsys):
+    assert main(["train", "bert_encoder", "--steps", "1"]) == 2
+    assert "train bert_classifier --init RUN_DIR" in capsys.readouterr().err
