@@ -16,6 +16,8 @@ from kerazoo.export import export_text_generation
 from kerazoo.generation import generate
 from tests.tiny_models import tiny_gpt
 
+pytestmark = pytest.mark.heavy
+
 CORPUS = "to be or not to be, that is the question.\n"
 CAP = 20
 
@@ -23,8 +25,6 @@ CAP = 20
 REQUESTS = """
 import concurrent.futures, json, sys
 import tensorflow as tf
-
-pytestmark = pytest.mark.heavy
 generate = tf.saved_model.load(sys.argv[1]).signatures["generate"]
 
 def ask(prompts, max_new_tokens=20, temperature=1.0, top_k=0, top_p=1.0, seed=0):
