@@ -96,7 +96,13 @@ def causal_lm_datasets(
 
 
 def causal_lm_datasets_from_token_ids(
-    token_ids, sequence_length, batch_size, validation_fraction=0.1, seed=DEFAULT_SEED
+    token_ids,
+    sequence_length,
+    batch_size,
+    validation_fraction=0.1,
+    seed=DEFAULT_SEED,
+    *,
+    validation_token_ids=None,
 ):
     """`causal_lm_datasets` for a corpus that is already token ids.
 
@@ -104,6 +110,11 @@ def causal_lm_datasets_from_token_ids(
         token_ids: 1-D integer array-like, the whole corpus's ids in order.
         sequence_length, batch_size, validation_fraction, seed: see
             `causal_lm_datasets`.
+        validation_token_ids: 1-D integer array-like or None. A corpus with
+            its own validation split (the Penn Treebank): all of
+            `token_ids` trains and these ids validate, and
+            `validation_fraction` is unused. None: nanoGPT's split of
+            `token_ids`.
 
     Returns:
         `CausalLMDatasets`.
@@ -114,7 +125,12 @@ def causal_lm_datasets_from_token_ids(
             windows.
     """
     _check_arguments(sequence_length, batch_size, validation_fraction, seed)
-    train_ids, validation_ids = split_token_ids(token_ids, validation_fraction)
+    if validation_token_ids is None:
+        train_ids, validation_ids = split_token_ids(token_ids, validation_fraction)
+    else:
+        # Checked as split_token_ids checks; nothing is taken from the end.
+        train_ids = np.concatenate(split_token_ids(token_ids, 0.5))
+        validation_ids = np.concatenate(split_token_ids(validation_token_ids, 0.5))
     window = sequence_length + 1
     if len(train_ids) < window:
         raise ValueError(
