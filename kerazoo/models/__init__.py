@@ -5,10 +5,13 @@ put a head on it, as keras-hub does; `build(family, preset)` returns the
 family's task model.
 """
 
-from kerazoo.models import gpt  # noqa: F401  (registers the family)
+from kerazoo.models import gpt, recurrent  # noqa: F401  (register the families)
 from kerazoo.models.gpt import GPTConfig
 from kerazoo.models.gpt_backbone import GPTBackbone
 from kerazoo.models.gpt_causal_lm import GPTCausalLM
+from kerazoo.models.recurrent import RecurrentLMConfig
+from kerazoo.models.recurrent_backbone import RecurrentBackbone
+from kerazoo.models.recurrent_causal_lm import RecurrentCausalLM
 from kerazoo.models.registry import (
     Family,
     build,
@@ -24,6 +27,9 @@ __all__ = [
     "GPTBackbone",
     "GPTCausalLM",
     "GPTConfig",
+    "RecurrentBackbone",
+    "RecurrentCausalLM",
+    "RecurrentLMConfig",
     "build",
     "family_names",
     "get_family",
