@@ -126,6 +126,8 @@ def run(args):
     keras.utils.set_random_seed(args.seed)
     with distribution.scope():
         model = build(args.family, preset, dtype=args.precision, **data.model_overrides)
+        if data.prepare_model is not None:
+            data.prepare_model(model)
     replicas = distribution.num_replicas_in_sync
     print(
         f"kerazoo: training {args.family} {preset} ({model.count_params():,} parameters) "

@@ -18,6 +18,8 @@ downloaded data). The Penn Treebank ships in `data/`: `load_ptb_words`,
 from kerazoo.data.byte_pair import BytePairTokenizer, load_byte_pair_tokenizer
 from kerazoo.data.causal_lm import (
     CausalLMDatasets,
+    ContiguousBatches,
+    causal_lm_contiguous_batches,
     causal_lm_datasets,
     causal_lm_datasets_from_token_ids,
     causal_lm_evaluation_dataset,
@@ -39,12 +41,14 @@ from kerazoo.data.word_tokenizer import WordTokenizer
 __all__ = [
     "BytePairTokenizer",
     "CausalLMDatasets",
+    "ContiguousBatches",
     "CharTokenizer",
     "MissingNLTKDataError",
     "PTB_WORD_TOKENIZER_OPTIONS",
     "Vocabulary",
     "WordPieceTokenizer",
     "WordTokenizer",
+    "causal_lm_contiguous_batches",
     "causal_lm_datasets",
     "causal_lm_datasets_from_token_ids",
     "causal_lm_evaluation_dataset",

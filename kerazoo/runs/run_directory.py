@@ -66,7 +66,8 @@ def load_run(run_dir):
         `(model, tokenizer, metadata)`.
 
     Raises:
-        ValueError: if `run_dir` is not a run directory (names what is missing).
+        ValueError: if `run_dir` is not a run directory (names what is
+            missing), or its tokenizer has more ids than its model reads.
     """
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
@@ -97,4 +98,12 @@ def load_run(run_dir):
 
     model = keras.saving.load_model(run_dir / MODEL_FILE)
     tokenizer = load_tokenizer(run_dir / TOKENIZER_DIR)
+    model_size = getattr(model, "vocabulary_size", None)
+    if isinstance(model_size, int) and tokenizer.vocabulary_size() > model_size:
+        raise ValueError(
+            f"{os.fspath(run_dir)!r} does not fit together: its tokenizer has "
+            f"{tokenizer.vocabulary_size()} ids and its model reads {model_size}. "
+            f"The files in {TOKENIZER_DIR}/ were replaced after training; restore "
+            "them or retrain."
+        )
     return model, tokenizer, metadata

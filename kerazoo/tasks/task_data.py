@@ -1,6 +1,6 @@
 """TaskData: what a task's data preparation hands to training."""
 
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import tensorflow as tf
 
@@ -17,6 +17,11 @@ class TaskData(NamedTuple):
         source: a printable name of the data.
         sample_prompt: what a sample at the end of training starts from, or
             None.
+        prepare_model: None, or a callable `prepare_model(model)` that
+            `kerazoo train` calls on the freshly built model, inside the
+            strategy scope, before training (e.g. to make a recurrent model
+            carry its state across the batches). It raises a ValueError when
+            the model cannot train on this data.
     """
 
     tokenizer: Any
@@ -25,3 +30,4 @@ class TaskData(NamedTuple):
     model_overrides: dict
     source: str
     sample_prompt: str | None = None
+    prepare_model: Callable[[Any], None] | None = None

@@ -230,3 +230,18 @@ def test_bad_configurations_are_clear_errors():
         build("rnn_lm", num_heads=4)
     with pytest.raises(ValueError, match="no encoder"):
         tiny("lstm_lm").init_decoding_state(1, encoder_inputs=tf.zeros((1, 2)))
+
+
+def test_carrying_the_state_across_contiguous_batches_reads_each_row_whole():
+    from kerazoo.data import causal_lm_contiguous_batches
+
+    model = tiny("lstm_lm")
+    corpus = rng.integers(0, 23, 3 * 31).astype("int32")
+    batches = causal_lm_contiguous_batches(corpus, 5, 3)
+    state = model.init_decoding_state(3)
+    pieces = []
+    for inputs, _ in batches.dataset:
+        logits, state = model.decode_step(inputs, state, 0)
+        pieces.append(logits)
+    rows = corpus.reshape(3, 31)[:, : 5 * batches.steps_per_pass]
+    np.testing.assert_allclose(np.concatenate(pieces, axis=1), model(rows), atol=1e-5)
