@@ -18,7 +18,8 @@ tokenizer whatever the preset says).
 
 Their recipe is kerazoo's (AdamW on the token-mean cross-entropy, warmup
 and cosine decay; `kerazoo.training.TrainConfig`) with the changes below
-(a higher learning rate, batch 32, no XLA).
+(a higher learning rate, batch 32 and no XLA; the PTB presets batch 20 with
+XLA).
 Zaremba et al. trained with plain SGD at learning rate 1 on the loss
 summed over the unrolled steps, a recipe this AdamW one does not
 reproduce; the PTB presets' batch sizes are theirs (20).
@@ -71,9 +72,10 @@ PRESETS = {
     ),
 }
 
-# XLA off: on a CPU the compiled LSTM training step was slower (450 against
-# 200-280 ms a step for shakespeare-char at batch 8), and on a GPU Keras turns
-# it off anyway for layers that run cuDNN kernels.
+# XLA: on a 2-core CPU it slowed shakespeare-char's step (6.9k against 8.6k
+# characters/s, batch 32 x 100, interleaved) and sped ptb-small's up 1.22x
+# (its 10k-word softmax gains; benchmarks/RESULTS.md). On a GPU Keras turns it
+# off for layers that run cuDNN kernels whatever the recipe says.
 RECIPE = {
     "peak_learning_rate": 2e-3,
     "min_learning_rate": 2e-4,
@@ -81,8 +83,8 @@ RECIPE = {
     "jit_compile": False,
 }
 PRESET_RECIPES = {
-    "ptb-small": {"batch_size": 20},
-    "ptb-medium": {"batch_size": 20},
+    "ptb-small": {"batch_size": 20, "jit_compile": True},
+    "ptb-medium": {"batch_size": 20, "jit_compile": True},
 }
 
 
