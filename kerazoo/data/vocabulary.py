@@ -13,6 +13,7 @@ non-empty and without whitespace, so no escaping is needed.
 """
 
 import collections
+import collections.abc
 import os
 
 from kerazoo.data.text_files import read_text_lines
