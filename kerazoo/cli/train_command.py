@@ -130,8 +130,8 @@ def run(args):
     keras.utils.set_random_seed(args.seed)
     with distribution.scope():
         model = build(args.family, preset, dtype=args.precision, **data.model_overrides)
-        if data.initialize is not None:
-            data.initialize(model)
+        if data.prepare_model is not None:
+            data.prepare_model(model)
     replicas = distribution.num_replicas_in_sync
     identity = {
         "family": args.family,

@@ -1,18 +1,27 @@
 """kerazoo.data: tokenizers, text loading and tf.data pipelines.
 
 Tokenizers share one interface (keras-hub's `Tokenizer` plus `end_token_id`,
-`encode` and `decode`): `CharTokenizer`, `WordPieceTokenizer` (trained with
-`train_word_piece`) and `BytePairTokenizer` (GPT-2's, from
+`encode` and `decode`): `CharTokenizer`, `WordTokenizer` (a `Vocabulary` of
+words, built with `WordTokenizer.from_corpus`), `WordPieceTokenizer`
+(trained with `train_word_piece`) and `BytePairTokenizer` (GPT-2's, from
 `load_byte_pair_tokenizer`). `save_tokenizer`/`load_tokenizer` store any of
 them in a folder. `causal_lm_datasets` turns a corpus into next-token
 prediction datasets; `masked_lm_datasets` into BERT's masked-LM pretraining
 batches; `classification_dataset` makes length-bucketed batches of labelled
 sentences (`read_labelled_tsv`).
+
+Word-level preprocessing in Python: `clean_text` (HTML, Unicode, case,
+punctuation, whitespace, stop words; each an explicit option) and
+`word_tokenize` (NLTK's Treebank and regexp tokenizers, which need no
+downloaded data). The Penn Treebank ships in `data/`: `load_ptb_words`,
+`ptb_tokenizer`, and the source name `ptb[:SPLIT]`.
 """
 
 from kerazoo.data.byte_pair import BytePairTokenizer, load_byte_pair_tokenizer
 from kerazoo.data.causal_lm import (
     CausalLMDatasets,
+    ContiguousBatches,
+    causal_lm_contiguous_batches,
     causal_lm_datasets,
     causal_lm_datasets_from_token_ids,
     causal_lm_evaluation_dataset,
@@ -37,30 +46,46 @@ from kerazoo.data.text_classification import (
 )
 from kerazoo.data.text_files import read_text_file
 from kerazoo.data.tfds_text import read_tfds_documents
+from kerazoo.data.ptb import PTB_WORD_TOKENIZER_OPTIONS, load_ptb_text, load_ptb_words, ptb_tokenizer
+from kerazoo.data.text_cleaning import clean_text
 from kerazoo.data.tokenizer_io import load_tokenizer, save_tokenizer
+from kerazoo.data.vocabulary import Vocabulary
 from kerazoo.data.word_piece import WordPieceTokenizer, train_word_piece
+from kerazoo.data.word_tokenization import MissingNLTKDataError, nltk_stop_words, word_tokenize
+from kerazoo.data.word_tokenizer import WordTokenizer
 
 __all__ = [
     "BytePairTokenizer",
     "CausalLMDatasets",
+    "ContiguousBatches",
     "CharTokenizer",
     "MaskedLMDatasets",
+    "MissingNLTKDataError",
+    "PTB_WORD_TOKENIZER_OPTIONS",
+    "Vocabulary",
     "WordPieceTokenizer",
+    "WordTokenizer",
+    "causal_lm_contiguous_batches",
     "causal_lm_datasets",
     "causal_lm_datasets_from_token_ids",
     "causal_lm_evaluation_dataset",
     "classification_dataset",
+    "clean_text",
     "default_corpus",
     "label_ids",
     "label_names_of",
     "load_byte_pair_tokenizer",
     "load_documents",
+    "load_ptb_text",
+    "load_ptb_words",
     "load_tokenizer",
     "masked_lm_dataset",
     "masked_lm_datasets",
     "pack_example",
     "pack_single_segment",
     "read_labelled_tsv",
+    "nltk_stop_words",
+    "ptb_tokenizer",
     "read_text_file",
     "read_tfds_documents",
     "save_tokenizer",
@@ -70,4 +95,5 @@ __all__ = [
     "tokenize_documents",
     "tokenize_sentences",
     "train_word_piece",
+    "word_tokenize",
 ]

@@ -96,7 +96,13 @@ def causal_lm_datasets(
 
 
 def causal_lm_datasets_from_token_ids(
-    token_ids, sequence_length, batch_size, validation_fraction=0.1, seed=DEFAULT_SEED
+    token_ids,
+    sequence_length,
+    batch_size,
+    validation_fraction=0.1,
+    seed=DEFAULT_SEED,
+    *,
+    validation_token_ids=None,
 ):
     """`causal_lm_datasets` for a corpus that is already token ids.
 
@@ -104,6 +110,11 @@ def causal_lm_datasets_from_token_ids(
         token_ids: 1-D integer array-like, the whole corpus's ids in order.
         sequence_length, batch_size, validation_fraction, seed: see
             `causal_lm_datasets`.
+        validation_token_ids: 1-D integer array-like or None. A corpus with
+            its own validation split (the Penn Treebank): all of
+            `token_ids` trains and these ids validate, and
+            `validation_fraction` is unused. None: nanoGPT's split of
+            `token_ids`.
 
     Returns:
         `CausalLMDatasets`.
@@ -114,7 +125,12 @@ def causal_lm_datasets_from_token_ids(
             windows.
     """
     _check_arguments(sequence_length, batch_size, validation_fraction, seed)
-    train_ids, validation_ids = split_token_ids(token_ids, validation_fraction)
+    if validation_token_ids is None:
+        train_ids, validation_ids = split_token_ids(token_ids, validation_fraction)
+    else:
+        # Checked as split_token_ids checks; nothing is taken from the end.
+        train_ids = np.concatenate(split_token_ids(token_ids, 0.5))
+        validation_ids = np.concatenate(split_token_ids(validation_token_ids, 0.5))
     window = sequence_length + 1
     if len(train_ids) < window:
         raise ValueError(
@@ -230,6 +246,79 @@ def causal_lm_evaluation_dataset(token_ids, sequence_length, batch_size):
             "a longer text."
         )
     return _validation_dataset(token_ids, sequence_length, batch_size, drop_remainder=False)
+
+
+class ContiguousBatches(NamedTuple):
+    """Batches for truncated back-propagation through time (see
+    `causal_lm_contiguous_batches`)."""
+
+    dataset: tf.data.Dataset  # One pass, in order; `.repeat()` for more.
+    steps_per_pass: int  # Batches in one pass over the corpus.
+
+
+def causal_lm_contiguous_batches(token_ids, sequence_length, batch_size):
+    """The corpus as `batch_size` parallel streams, cut into consecutive windows.
+
+    The standard truncated-BPTT layout of recurrent language models on the
+    Penn Treebank (Zaremba et al. 2014; TensorFlow's PTB tutorial's
+    `ptb_producer`): the ids are cut into `batch_size` rows of equal length
+    (the last `len % batch_size` ids are dropped); batch `k` holds columns
+    `k * sequence_length ..` of every row as inputs and the next ids as
+    targets. Row `r` of batch `k + 1` continues row `r` of batch `k`, so a
+    model that carries its recurrent state from one batch to the next (and
+    resets it when a pass starts, every `steps_per_pass` batches) reads
+    each row as one long sequence: every id but the first of a row is a
+    target exactly once per pass, with all of the row before it as context.
+
+    Under a distribution strategy each replica keeps the same rows of every
+    batch (the `DATA` auto-shard policy splits a batch by rows), so each
+    replica's streams stay contiguous too.
+
+    Args:
+        token_ids: 1-D integer array-like, the corpus in order.
+        sequence_length: int >= 1, the truncation length (columns per batch).
+        batch_size: int >= 1, the number of streams (rows).
+
+    Returns:
+        `ContiguousBatches(dataset, steps_per_pass)`: `dataset` yields one
+        pass of `(inputs, targets)`, each (batch_size, sequence_length)
+        int32; `steps_per_pass` is `(len(token_ids) // batch_size - 1) //
+        sequence_length`.
+
+    Raises:
+        ValueError: If the corpus is too short for one batch.
+
+    Example:
+    >>> batches = causal_lm_contiguous_batches(range(13), 2, 2)
+    >>> batches.steps_per_pass
+    2
+    >>> [(x.numpy().tolist(), y.numpy().tolist()) for x, y in batches.dataset]
+    [([[0, 1], [6, 7]], [[1, 2], [7, 8]]), ([[2, 3], [8, 9]], [[3, 4], [9, 10]])]
+    """
+    _check_arguments(sequence_length, batch_size, 0.5, DEFAULT_SEED)
+    token_ids = np.concatenate(split_token_ids(token_ids, 0.5))
+    row_length = len(token_ids) // batch_size
+    steps = (row_length - 1) // sequence_length
+    if steps < 1:
+        raise ValueError(
+            f"The corpus is too short: its {len(token_ids)} tokens make {batch_size} "
+            f"streams of {row_length} tokens, too few for one window of "
+            f"sequence_length + 1 = {sequence_length + 1}. Use a longer corpus or a "
+            "smaller `batch_size` or `sequence_length`."
+        )
+    rows = token_ids[: batch_size * row_length].reshape(batch_size, row_length)
+    width = steps * sequence_length
+    inputs = rows[:, :width].reshape(batch_size, steps, sequence_length)
+    targets = rows[:, 1 : width + 1].reshape(batch_size, steps, sequence_length)
+    # (steps, batch, time): one element per batch, in order.
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (inputs.transpose(1, 0, 2), targets.transpose(1, 0, 2))
+    )
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA
+    )
+    return ContiguousBatches(dataset.with_options(options).prefetch(tf.data.AUTOTUNE), steps)
 
 
 def _windows(starts, token_ids, sequence_length):

@@ -1,8 +1,9 @@
 """A training corpus: its documents, and all their token ids in one array.
 
-A source is a text file (`.txt` or `.gz`), a list of them, or a prepared TFDS
-split (`tfds:NAME[/CONFIG][:SPLIT]`). Each file or TFDS example is one
-document.
+A source is a text file (`.txt` or `.gz`), a list of them, a prepared TFDS
+split (`tfds:NAME[/CONFIG][:SPLIT]`), or a shipped corpus by name (`ptb`,
+`ptb:valid`, `ptb:test`: the Penn Treebank, see `kerazoo.data.ptb`). Each
+file, TFDS example or PTB split is one document.
 """
 
 import os
@@ -10,6 +11,7 @@ import os
 import numpy as np
 import tqdm
 
+from kerazoo.data.ptb import is_ptb_source, load_ptb_text, ptb_split
 from kerazoo.data.text_files import read_text_file
 from kerazoo.data.tfds_text import is_tfds_source, read_tfds_documents
 
@@ -22,8 +24,9 @@ def load_documents(source, *, data_dir=None, text_feature="text"):
     """Loads the text documents of a source.
 
     Args:
-        source: str or os.PathLike of a text file; a list of them; or a str
-            `tfds:NAME[/CONFIG][:SPLIT]`.
+        source: str or os.PathLike of a text file; a list of them; a str
+            `tfds:NAME[/CONFIG][:SPLIT]`; or `ptb[:SPLIT]` (the shipped Penn
+            Treebank, unless a file of that name exists).
         data_dir: where TFDS datasets are prepared (TFDS sources only).
         text_feature: str, the TFDS feature holding the text (TFDS only).
 
@@ -37,6 +40,8 @@ def load_documents(source, *, data_dir=None, text_feature="text"):
     """
     if is_tfds_source(source):
         return read_tfds_documents(source, data_dir=data_dir, text_feature=text_feature)
+    if is_ptb_source(source):
+        return [load_ptb_text(ptb_split(source))]
     if isinstance(source, (str, os.PathLike)):
         return [read_text_file(source, argument="source")]
     if isinstance(source, (list, tuple)):
@@ -56,8 +61,10 @@ def tokenize_documents(documents, tokenizer, *, progress=True):
     (as in GPT-2's training data), so the model learns where texts end; a
     single document therefore gives exactly the tokenizer's ids for it.
     Long documents are tokenized in chunks cut at the start of a line, so
-    that every chunk boundary is also a token boundary of the whole text
-    (a chunk without a suitable line start is cut at its length).
+    that every chunk boundary is also a token boundary of the whole text; a
+    chunk without a suitable line start (a line longer than a chunk) is cut
+    before a single space between two words (a word boundary for word,
+    WordPiece and byte-pair tokenizers alike), else at its length.
 
     Args:
         documents: list of str.
@@ -93,14 +100,14 @@ def _chunks(text, size):
     while start < len(text):
         end = min(start + size, len(text))
         if end < len(text):
-            end = _last_line_start(text, start, end)
+            end = _last_line_start(text, start, end) or _last_word_start(text, start, end)
         yield text[start:end]
         start = end
 
 
 def _last_line_start(text, start, end):
     """The last start of a line in (start, end) whose first character is not
-    whitespace, or `end` when there is none.
+    whitespace, or None when there is none.
 
     Byte-pair pre-tokenizers (GPT-2's pattern, and the Llama 3 pattern that
     keras-hub applies eagerly) all end a token after a newline that is
@@ -111,4 +118,19 @@ def _last_line_start(text, start, end):
         if not text[newline + 1].isspace():
             return newline + 1
         newline = text.rfind("\n", start, newline)
+    return None
+
+
+def _last_word_start(text, start, end):
+    """The position of the last single space in (start, end) with a
+    non-space character on both sides, or `end` when there is none.
+
+    A cut there leaves the space at the start of the next chunk, where
+    GPT-2's pattern (` ?\\p{L}+`) also starts a token.
+    """
+    space = text.rfind(" ", start + 1, end - 1)
+    while space > start:
+        if not text[space - 1].isspace() and not text[space + 1].isspace():
+            return space
+        space = text.rfind(" ", start + 1, space)
     return end

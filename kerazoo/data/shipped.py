@@ -1,4 +1,4 @@
-"""Where the shipped data (Tiny Shakespeare, Multi30k) is found."""
+"""Where the shipped data (Tiny Shakespeare, Penn Treebank, Multi30k) is found."""
 
 import pathlib
 import sys
@@ -40,3 +40,4 @@ def shipped_path(name, alternative):
         f"{[str(c) for c in candidates]}). {alternative}, or run from the "
         "kerazoo source folder."
     )
+

@@ -2,7 +2,7 @@
 
 A tokenizer folder holds `tokenizer.json`:
 
-    {"format_version": 1, "type": "char" | "word_piece" | "byte_pair",
+    {"format_version": 1, "type": "char" | "word" | "word_piece" | "byte_pair",
      "files": {"vocabulary": "...", ["merges": "..."]}, "config": {...}}
 
 where `config` is the tokenizer's Keras config without its vocabulary, and
@@ -10,6 +10,9 @@ the files it names, beside it:
 
 - char: `vocabulary.txt`, one escaped character a line (see
   `kerazoo.data.char_tokenizer`);
+- word: `vocabulary.txt`, one token a line, the four reserved tokens first
+  (see `kerazoo.data.vocabulary`); their spellings, `lowercase`, `split`
+  and `line_break_token` are in `config`;
 - word_piece: `vocabulary.txt`, one token a line (BERT's `vocab.txt` format);
 - byte_pair: `vocab.json` and `merges.txt` (GPT-2's files).
 
@@ -25,7 +28,9 @@ import keras_hub
 from kerazoo.data.byte_pair import BytePairTokenizer, read_byte_pair_vocabulary, read_merges
 from kerazoo.data.char_tokenizer import CharTokenizer, read_char_vocabulary
 from kerazoo.data.text_files import read_text_file, read_text_lines
+from kerazoo.data.vocabulary import Vocabulary
 from kerazoo.data.word_piece import WordPieceTokenizer
+from kerazoo.data.word_tokenizer import WordTokenizer
 from kerazoo.utils.atomic import atomic_write_text
 
 TOKENIZER_FILE = "tokenizer.json"
@@ -36,8 +41,9 @@ def save_tokenizer(tokenizer, directory):
     """Writes `tokenizer` to `directory` (created if missing).
 
     Args:
-        tokenizer: a `CharTokenizer`, or a keras-hub `WordPieceTokenizer` or
-            `BytePairTokenizer` (kerazoo's subclasses included).
+        tokenizer: a `CharTokenizer` or `WordTokenizer`, or a keras-hub
+            `WordPieceTokenizer` or `BytePairTokenizer` (kerazoo's subclasses
+            included).
         directory: str or os.PathLike.
 
     Raises:
@@ -52,7 +58,7 @@ def save_tokenizer(tokenizer, directory):
     config = tokenizer.get_config()
     for key in ("vocabulary", "merges"):
         config.pop(key, None)
-    if kind != "char":
+    if kind not in ("char", "word"):
         # keras-hub's own subclasses (GPT2Tokenizer, BertTokenizer) keep their
         # end token outside their config.
         config["end_token"] = getattr(tokenizer, "end_token", None)
@@ -73,7 +79,8 @@ def load_tokenizer(directory):
         directory: str or os.PathLike.
 
     Returns:
-        `CharTokenizer`, `WordPieceTokenizer` or `BytePairTokenizer`.
+        `CharTokenizer`, `WordTokenizer`, `WordPieceTokenizer` or
+        `BytePairTokenizer`.
 
     Raises:
         ValueError: If `directory` or `tokenizer.json` is missing, or a file
@@ -94,20 +101,22 @@ def load_tokenizer(directory):
     manifest = _read_manifest(manifest_path)
     kind = manifest["type"]
     paths = {role: directory / name for role, name in manifest["files"].items()}
-    arguments = _READERS[kind](paths)
+    arguments = _READERS[kind](paths, manifest["config"])
     return _CLASSES[kind].from_config({**manifest["config"], **arguments})
 
 
 def _type_of(tokenizer):
     if isinstance(tokenizer, CharTokenizer):
         return "char"
+    if isinstance(tokenizer, WordTokenizer):
+        return "word"
     if isinstance(tokenizer, keras_hub.tokenizers.WordPieceTokenizer):
         return "word_piece"
     if isinstance(tokenizer, keras_hub.tokenizers.BytePairTokenizer):
         return "byte_pair"
     raise TypeError(
-        "`tokenizer` must be a CharTokenizer, WordPieceTokenizer or "
-        f"BytePairTokenizer. Received: {type(tokenizer).__name__}."
+        "`tokenizer` must be a CharTokenizer, WordTokenizer, WordPieceTokenizer "
+        f"or BytePairTokenizer. Received: {type(tokenizer).__name__}."
     )
 
 
@@ -147,6 +156,22 @@ def _write_char(tokenizer, directory):
     return {"vocabulary": "vocabulary.txt"}
 
 
+def _write_word(tokenizer, directory):
+    tokenizer.save_vocabulary(directory / "vocabulary.txt")
+    return {"vocabulary": "vocabulary.txt"}
+
+
+def _read_word(path, config):
+    """The tokens of a word vocabulary file, checked against the reserved
+    tokens its manifest names (the message names the file)."""
+    reserved = {
+        key: config[key]
+        for key in ("padding_token", "unknown_token", "start_token", "end_token")
+        if key in config
+    }
+    return list(Vocabulary.load(path, **reserved).tokens)
+
+
 def _write_word_piece(tokenizer, directory):
     lines = "".join(token + "\n" for token in tokenizer.get_vocabulary())
     atomic_write_text(directory / "vocabulary.txt", lines)
@@ -163,23 +188,27 @@ def _write_byte_pair(tokenizer, directory):
 
 _CLASSES = {
     "char": CharTokenizer,
+    "word": WordTokenizer,
     "word_piece": WordPieceTokenizer,
     "byte_pair": BytePairTokenizer,
 }
 _WRITERS = {
     "char": _write_char,
+    "word": _write_word,
     "word_piece": _write_word_piece,
     "byte_pair": _write_byte_pair,
 }
 _FILE_ROLES = {
     "char": ["vocabulary"],
+    "word": ["vocabulary"],
     "word_piece": ["vocabulary"],
     "byte_pair": ["vocabulary", "merges"],
 }
 _READERS = {
-    "char": lambda paths: {"vocabulary": read_char_vocabulary(paths["vocabulary"])},
-    "word_piece": lambda paths: {"vocabulary": read_text_lines(paths["vocabulary"])},
-    "byte_pair": lambda paths: {
+    "char": lambda paths, config: {"vocabulary": read_char_vocabulary(paths["vocabulary"])},
+    "word": lambda paths, config: {"vocabulary": _read_word(paths["vocabulary"], config)},
+    "word_piece": lambda paths, config: {"vocabulary": read_text_lines(paths["vocabulary"])},
+    "byte_pair": lambda paths, config: {
         "vocabulary": read_byte_pair_vocabulary(paths["vocabulary"]),
         "merges": read_merges(paths["merges"]),
     },

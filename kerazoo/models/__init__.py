@@ -5,7 +5,7 @@ put a head on it, as keras-hub does; `build(family, preset)` returns the
 family's task model.
 """
 
-from kerazoo.models import bert, gpt  # noqa: F401  (register the families)
+from kerazoo.models import bert, gpt, recurrent  # noqa: F401  (register the families)
 from kerazoo.models.bert import BertClassifierConfig, BertConfig
 from kerazoo.models.bert_backbone import BertBackbone
 from kerazoo.models.bert_masked_lm import BertMaskedLM
@@ -13,6 +13,9 @@ from kerazoo.models.bert_text_classifier import BertTextClassifier
 from kerazoo.models.gpt import GPTConfig
 from kerazoo.models.gpt_backbone import GPTBackbone
 from kerazoo.models.gpt_causal_lm import GPTCausalLM
+from kerazoo.models.recurrent import RecurrentLMConfig
+from kerazoo.models.recurrent_backbone import RecurrentBackbone
+from kerazoo.models.recurrent_causal_lm import RecurrentCausalLM
 from kerazoo.models.registry import (
     Family,
     build,
@@ -33,6 +36,9 @@ __all__ = [
     "GPTBackbone",
     "GPTCausalLM",
     "GPTConfig",
+    "RecurrentBackbone",
+    "RecurrentCausalLM",
+    "RecurrentLMConfig",
     "build",
     "family_names",
     "get_family",

@@ -70,8 +70,9 @@ def load_run(run_dir):
 
     Raises:
         ValueError: if `run_dir` is not a run directory (names what is
-            missing), or a file of it is damaged: names the file and how to
-            recover (the newest intact checkpoint, or retraining).
+            missing), a file of it is damaged (names the file and how to
+            recover: the newest intact checkpoint, or retraining), or its
+            tokenizer has more ids than its model reads.
     """
     run_dir = pathlib.Path(run_dir)
     if not run_dir.is_dir():
@@ -112,6 +113,14 @@ def load_run(run_dir):
             f"The tokenizer of {os.fspath(run_dir)!r} ({TOKENIZER_DIR}/) is damaged: {error} "
             "Checkpoints do not hold it: retrain into the folder with `--overwrite`."
         ) from None
+    model_size = getattr(model, "vocabulary_size", None)
+    if isinstance(model_size, int) and tokenizer.vocabulary_size() > model_size:
+        raise ValueError(
+            f"{os.fspath(run_dir)!r} does not fit together: its tokenizer has "
+            f"{tokenizer.vocabulary_size()} ids and its model reads {model_size}. "
+            f"The files in {TOKENIZER_DIR}/ were replaced after training; restore "
+            "them or retrain."
+        )
     return model, tokenizer, metadata
 
 

@@ -17,9 +17,12 @@ class TaskData(NamedTuple):
         source: a printable name of the data.
         sample_prompt: what a sample at the end of training starts from, or
             None.
-        initialize: `initialize(model)`, called on the newly built model
-            before training (e.g. to load a pretrained backbone's weights),
-            or None.
+        prepare_model: None, or a callable `prepare_model(model)` that
+            `kerazoo train` calls on the freshly built model, inside the
+            strategy scope, before training (e.g. to load a pretrained
+            encoder's weights, or to make a recurrent model carry its state
+            across the batches). It raises a ValueError when the model cannot
+            train on this data.
     """
 
     tokenizer: Any
@@ -28,4 +31,4 @@ class TaskData(NamedTuple):
     model_overrides: dict
     source: str
     sample_prompt: str | None = None
-    initialize: Callable | None = None
+    prepare_model: Callable[[Any], None] | None = None

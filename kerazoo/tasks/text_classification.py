@@ -78,13 +78,13 @@ class TextClassificationTask(Task):
             if options.label_names else label_names_of(train.labels)
         )
         overrides = {}
-        initialize = None
+        prepare_model = None
         if options.init:
             tokenizer, encoder = _pretrained(options.init)
             overrides = {field: getattr(encoder, field) for field in _ENCODER_FIELDS}
             pretrained_weights = encoder.get_weights()
 
-            def initialize(model):
+            def prepare_model(model):
                 model.backbone.set_weights(pretrained_weights)
         else:
             tokenizer = train_word_piece(train.sentences, options.vocabulary_size,
@@ -117,7 +117,7 @@ class TextClassificationTask(Task):
             validation=validation_ds,
             model_overrides=overrides,
             source=source,
-            initialize=initialize,
+            prepare_model=prepare_model,
         )
 
     def loss(self):

@@ -7,12 +7,17 @@ from kerazoo.data.byte_pair import BytePairTokenizer, load_byte_pair_tokenizer
 from kerazoo.data.char_tokenizer import CharTokenizer
 from kerazoo.data.tokenizer_io import load_tokenizer, save_tokenizer
 from kerazoo.data.word_piece import WordPieceTokenizer, train_word_piece
+from kerazoo.data.word_tokenizer import WordTokenizer
 
 TEXT = "the cat sat.\n\tthe cat"
 
 
 def char_tokenizer(byte_pair_files):
     return CharTokenizer.from_corpus(TEXT)
+
+
+def word_tokenizer(byte_pair_files):
+    return WordTokenizer.from_corpus(TEXT, split="punctuation", progress=False)
 
 
 def word_piece_tokenizer(byte_pair_files):
@@ -27,6 +32,7 @@ def byte_pair_tokenizer(byte_pair_files):
     "make, cls, files",
     [
         (char_tokenizer, CharTokenizer, ["tokenizer.json", "vocabulary.txt"]),
+        (word_tokenizer, WordTokenizer, ["tokenizer.json", "vocabulary.txt"]),
         (word_piece_tokenizer, WordPieceTokenizer, ["tokenizer.json", "vocabulary.txt"]),
         (
             byte_pair_tokenizer,
@@ -34,7 +40,7 @@ def byte_pair_tokenizer(byte_pair_files):
             ["merges.txt", "tokenizer.json", "vocab.json"],
         ),
     ],
-    ids=["char", "word_piece", "byte_pair"],
+    ids=["char", "word", "word_piece", "byte_pair"],
 )
 def test_save_and_load_round_trip(tmp_path, byte_pair_files, make, cls, files):
     tokenizer = make(byte_pair_files)
@@ -81,7 +87,7 @@ def test_keras_hub_gpt2_tokenizer_keeps_its_end_token(
 
 
 def test_save_rejects_other_types(tmp_path):
-    with pytest.raises(TypeError, match="must be a CharTokenizer, WordPieceTokenizer"):
+    with pytest.raises(TypeError, match="must be a CharTokenizer, WordTokenizer, WordPieceTokenizer"):
         save_tokenizer(keras_hub.tokenizers.ByteTokenizer(), tmp_path)
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kerazoo.data import CharTokenizer, load_byte_pair_tokenizer, train_word_piece
+from kerazoo.data import CharTokenizer, WordTokenizer, load_byte_pair_tokenizer, train_word_piece
 
 TINY_GPT2 = pathlib.Path(__file__).parents[1] / "convert" / "fixtures" / "tiny_gpt2"
 SETTINGS = settings(max_examples=40, deadline=None)
@@ -33,6 +33,13 @@ def word_piece():
 
 def char():
     return CharTokenizer.from_corpus("hello, world\n")
+
+
+@functools.cache
+def word():
+    return WordTokenizer.from_corpus(
+        ["The cat sat on the mat.", "A dog ran, to 42 cats!\nThe end"], lowercase=True,
+        split="punctuation", line_break_token="<EOS>", progress=False)
 
 
 def escaped(char):
@@ -93,7 +100,7 @@ def test_word_piece_encodes_any_string_to_valid_ids(text):
     assert isinstance(tokenizer.decode(ids), str)
 
 
-@pytest.mark.parametrize("tokenizer", [char, word_piece], ids=["char", "word_piece"])
+@pytest.mark.parametrize("tokenizer", [char, word, word_piece], ids=["char", "word", "word_piece"])
 @settings(max_examples=25, deadline=None)
 @given(text=st.tuples(st.text(max_size=3), SURROGATES, st.text(max_size=3)).map("".join))
 def test_a_lone_surrogate_is_a_value_error_naming_it(tokenizer, text):
@@ -108,7 +115,9 @@ def test_byte_pair_lone_surrogate_is_a_value_error_naming_it():
         byte_pair().encode("\ud800")
 
 
-@pytest.mark.parametrize("make", [byte_pair, word_piece, char], ids=["byte_pair", "word_piece", "char"])
+@pytest.mark.parametrize(
+    "make", [byte_pair, word_piece, char, word], ids=["byte_pair", "word_piece", "char", "word"]
+)
 @settings(max_examples=25, deadline=None)
 @given(data=st.data())
 def test_decode_takes_any_vocabulary_ids_and_names_the_others(make, data):
@@ -122,3 +131,22 @@ def test_decode_takes_any_vocabulary_ids_and_names_the_others(make, data):
     with pytest.raises(ValueError, match="outside the vocabulary") as error:
         tokenizer.decode(ids)
     assert str(outside[0]) in str(error.value)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_word_tokenizer_round_trips_any_ids_but_padding(data):
+    tokenizer = word()
+    ids = data.draw(st.lists(st.integers(1, tokenizer.vocabulary_size() - 1), max_size=20))
+    assert tokenizer.encode(tokenizer.decode(ids)) == ids
+
+
+@SETTINGS
+@given(text=st.text())
+def test_word_tokenizer_encodes_any_string_to_valid_ids_and_decodes_them(text):
+    tokenizer = word()
+    ids = tokenizer.encode(text)
+    assert all(0 < i < tokenizer.vocabulary_size() for i in ids)
+    # Decoding normalizes whitespace and names unknown words; encoding that
+    # gives the same ids again.
+    assert tokenizer.encode(tokenizer.decode(ids)) == ids
