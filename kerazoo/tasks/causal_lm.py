@@ -66,7 +66,7 @@ class CausalLMTask(Task):
     """Next-token prediction on raw text (see the module docstring)."""
 
     name = "causal_lm"
-    data_options = ("tokenizer", "vocabulary_size")
+    data_options = ("tokenizer", "vocabulary_size", "min_frequency")
 
     def add_arguments(self, parser):
         parser.add_argument("--tokenizer", choices=TOKENIZERS, default=None,

@@ -74,7 +74,7 @@ def test_lstm_lm_trains_generates_and_exports_at_the_character_level(corpus, tmp
     run_dir = tmp_path / "run"
     prompts = ["ROMEO:", "First"]
     record, generated = train_generate_export("lstm_lm", corpus, run_dir, prompts, capsys)
-    assert record["preset"] == "shakespeare-char" and record["tokenizer"] == "char"
+    assert record["preset"] == "shakespeare-char" and record["task_options"]["tokenizer"] == "char"
     history = json.loads((run_dir / "history.json").read_text())
     assert history["epochs"]["val_loss"][-1] < math.log(65) - 0.5
     # The generated text is greedy decoding re-run over the whole sequence.
@@ -97,7 +97,7 @@ def test_gru_lm_trains_on_words_and_serves_raw_strings(corpus, tmp_path, capsys)
     record, generated = train_generate_export(
         "gru_lm", corpus, run_dir, prompts, capsys,
         extra=["--tokenizer", "word", "--min-frequency", "2", "--no-xla"])
-    assert record["tokenizer"] == "word"
+    assert record["task_options"]["tokenizer"] == "word"
     model, tokenizer, _ = kerazoo.runs.load_run(run_dir)
     assert isinstance(tokenizer, kerazoo.data.WordTokenizer)
     assert model.vocabulary_size == tokenizer.vocabulary_size()
