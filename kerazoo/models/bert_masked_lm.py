@@ -4,9 +4,11 @@ import keras
 import keras_hub
 from keras import ops
 
+from kerazoo.models.task_model import TaskModel
+
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class BertMaskedLM(keras.Model):
+class BertMaskedLM(TaskModel):
     """Masked-token prediction on a `BertBackbone`, as BERT is pretrained.
 
     The head (keras-hub's `MaskedLMHead`) gathers the final hidden states at
@@ -71,19 +73,6 @@ class BertMaskedLM(keras.Model):
     @property
     def max_sequence_length(self):
         return self.backbone.max_sequence_length
-
-    def get_config(self):
-        return {
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)
 
 
 class _MaskedLMHead(keras_hub.layers.MaskedLMHead):

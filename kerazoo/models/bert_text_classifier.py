@@ -3,11 +3,12 @@
 import keras
 from keras import ops
 
+from kerazoo.models.task_model import TaskModel
 from kerazoo.utils.checks import check_real
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class BertTextClassifier(keras.Model):
+class BertTextClassifier(TaskModel):
     """Classifies a sequence (or sequence pair) from BERT's pooled `[CLS]` output.
 
     Dropout on the pooled output, then one dense layer to `len(label_names)`
@@ -76,17 +77,5 @@ class BertTextClassifier(keras.Model):
     def max_sequence_length(self):
         return self.backbone.max_sequence_length
 
-    def get_config(self):
-        return {
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "label_names": list(self.label_names),
-            "dropout": self.dropout,
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)
+    def task_config(self):
+        return {"label_names": list(self.label_names), "dropout": self.dropout}

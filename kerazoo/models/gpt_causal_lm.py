@@ -4,10 +4,11 @@ import keras
 from keras import ops
 
 from kerazoo.models.gpt_backbone import GPTBackbone
+from kerazoo.models.task_model import TaskModel
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class GPTCausalLM(keras.Model):
+class GPTCausalLM(TaskModel):
     """Next-token prediction on a `GPTBackbone`.
 
     The head multiplies the final hidden states by the transposed token
@@ -79,16 +80,3 @@ class GPTCausalLM(keras.Model):
         """
         hidden, state = self.backbone.call_with_cache(token_ids, state, index)
         return self._head(hidden, self.backbone), state
-
-    def get_config(self):
-        return {
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)

@@ -5,11 +5,12 @@ import tensorflow as tf
 from keras import ops
 
 from kerazoo.models.recurrent_backbone import RecurrentBackbone
+from kerazoo.models.task_model import TaskModel
 from kerazoo.utils.checks import check_int
 
 
 @keras.saving.register_keras_serializable(package="kerazoo")
-class RecurrentCausalLM(keras.Model):
+class RecurrentCausalLM(TaskModel):
     """Next-token prediction on a `RecurrentBackbone`.
 
     The head is a `Dense` layer over the vocabulary (with a bias), or, when
@@ -184,19 +185,6 @@ class RecurrentCausalLM(keras.Model):
             token_ids, state, token_mask=token_mask, cudnn=False
         )
         return self._logits(hidden, self.backbone, self.head), state
-
-    def get_config(self):
-        return {
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)
 
 
 class _CarriedState:
