@@ -20,7 +20,7 @@ import keras
 import keras_hub
 import tensorflow as tf
 
-from kerazoo.data.text_codec import TextCodecMixin
+from kerazoo.data.text_codec import TextCodecMixin, id_tensor
 from kerazoo.data.text_files import read_text_lines
 from kerazoo.utils.atomic import atomic_write_text
 
@@ -179,10 +179,7 @@ class CharTokenizer(TextCodecMixin, keras_hub.tokenizers.Tokenizer):
         Returns:
             tf.string: a scalar for one sequence, (batch,) for a batch.
         """
-        if isinstance(inputs, (list, tuple)):
-            inputs = tf.ragged.constant(inputs, dtype=tf.int32)
-        elif not isinstance(inputs, tf.RaggedTensor):
-            inputs = tf.convert_to_tensor(inputs)
+        inputs = id_tensor(inputs)
         chars = self._id_to_char.lookup(tf.cast(inputs, tf.int32))
         return tf.strings.reduce_join(chars, axis=-1)
 

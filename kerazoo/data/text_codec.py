@@ -13,6 +13,7 @@ either, so callers get plain Python values from every tokenizer.
 """
 
 import numpy as np
+import tensorflow as tf
 
 
 class TextCodecMixin:
@@ -117,3 +118,20 @@ class TextCodecMixin:
         if isinstance(text, bytes):
             text = text.decode("utf-8", errors="replace")
         return text
+
+
+def id_tensor(inputs):
+    """Ids for `detokenize`: Python lists as a ragged int32 tensor, the rest as tensors.
+
+    Args:
+        inputs: (length,) or (batch, length) ids: a list, an array, a dense or
+            a ragged tensor.
+
+    Returns:
+        A tf.Tensor or tf.RaggedTensor.
+    """
+    if isinstance(inputs, (list, tuple)):
+        return tf.ragged.constant(inputs, dtype=tf.int32)
+    if isinstance(inputs, tf.RaggedTensor):
+        return inputs
+    return tf.convert_to_tensor(inputs)

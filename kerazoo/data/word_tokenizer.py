@@ -38,7 +38,7 @@ import keras_hub
 import tensorflow as tf
 import tqdm
 
-from kerazoo.data.text_codec import TextCodecMixin
+from kerazoo.data.text_codec import TextCodecMixin, id_tensor
 from kerazoo.data.vocabulary import DEFAULT_RESERVED_TOKENS, Vocabulary
 
 SPLITS = ("whitespace", "punctuation")
@@ -291,10 +291,7 @@ class WordTokenizer(TextCodecMixin, keras_hub.tokenizers.Tokenizer):
         Returns:
             tf.string: a scalar for one sequence, (batch,) for a batch.
         """
-        if isinstance(inputs, (list, tuple)):
-            inputs = tf.ragged.constant(inputs, dtype=tf.int32)
-        elif not isinstance(inputs, tf.RaggedTensor):
-            inputs = tf.convert_to_tensor(inputs)
+        inputs = id_tensor(inputs)
         ids = tf.cast(inputs, tf.int32)
         tokens = self._id_to_token.lookup(ids)
         if self.line_break_token is not None:
