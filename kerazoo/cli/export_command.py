@@ -11,14 +11,20 @@ def add_parser(commands, parents, with_tasks=True, argv=()):
         description=(
             "Write a SavedModel with the signatures of the run's task. For a "
             "language model, serving_default maps prompts (strings) to "
-            "generated text, and `logits` maps token ids to logits; sampling "
-            "settings are fixed at export time."
+            "generated text with the sampling settings fixed at export time, "
+            "`generate` takes them per request (beam search too), and `logits` "
+            "maps token ids to logits."
         ),
     )
     parser.add_argument("run_dir", help="a run directory written by `kerazoo train`")
     parser.add_argument("--out", required=True, help="SavedModel folder to create")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing export")
     add_sampling_flags(parser, max_new_tokens=100)
+    parser.add_argument("--max-num-beams", type=int, default=4,
+                        help="the widest beam search a `generate` request may ask for "
+                             "(its `num_beams` input; 1 turns beam search off)")
+    parser.add_argument("--length-penalty", type=float, default=1.0,
+                        help="length penalty of the served beam searches")
     parser.set_defaults(run=run)
     return parser
 

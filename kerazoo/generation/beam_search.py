@@ -47,23 +47,29 @@ def beam_search(
     stop_token_ids=(),
     encoder_inputs=None,
     pad_token_id=0,
+    new_tokens=None,
 ):
     """The `num_return_sequences` best continuations of each prompt.
 
-    Every step is a tensor op inside one `tf.while_loop` with static shapes,
-    so the search compiles with `tf.function(jit_compile=True)`. There is no
-    sliding window: prompt and output must fit in `model.context_window`.
+    Every step is a tensor op inside one `tf.while_loop`; with a static
+    prompt width its shapes are static, so the search compiles with
+    `tf.function(jit_compile=True)`. There is no sliding window: prompt and
+    output must fit in `model.context_window`.
 
     Args:
         model: implements `kerazoo.generation.protocol` (its state may be
             any nest of tensors with the batch leading).
-        token_ids: (batch, prompt_width) int32 prompts, right-padded, with a
-            static `prompt_width`.
+        token_ids: (batch, prompt_width) int32 prompts, right-padded. A
+            dynamic `prompt_width` works in a graph without XLA (a server's
+            request); the caller then keeps prompt + output within the
+            context, which only a static width lets this function check.
         prompt_lengths: (batch,) int32, each in [1, prompt_width].
         max_new_tokens: Python int >= 1, new tokens per hypothesis (it
             fixes the output's shape).
-        num_beams: Python int >= 1, alive and finished hypotheses kept per
-            prompt. `num_beams=1` is greedy decoding.
+        num_beams: int >= 1, alive and finished hypotheses kept per prompt.
+            `num_beams=1` is greedy decoding. A scalar int32 tensor (a
+            server's per-request width, checked by the caller) works in a
+            graph without XLA; XLA needs a Python int.
         length_penalty: float. Scores are divided by (generated tokens) **
             `length_penalty`; > 0 favours longer outputs, < 0 shorter ones.
         early_stopping: bool. True: a row stops as soon as it has
@@ -75,6 +81,9 @@ def beam_search(
         encoder_inputs: passed to `model.init_decoding_state`, for a model
             with an encoder; a nest of tensors of `batch` rows.
         pad_token_id: int written after each hypothesis' end.
+        new_tokens: scalar int32 tensor in [1, `max_new_tokens`], the new
+            tokens this call makes (a server's per-request length), or None
+            for `max_new_tokens`. The output keeps `max_new_tokens` columns.
 
     Returns:
         `(token_ids, lengths, scores)`, best first within each row:
@@ -109,15 +118,19 @@ def beam_search(
     vocabulary_size = model.vocabulary_size
     # A static batch size, when known, keeps loop shapes fully defined.
     batch = token_ids.shape[0] or tf.shape(token_ids)[0]
-    prompt_width = token_ids.shape[1]
+    prompt_width = token_ids.shape[1] or tf.shape(token_ids)[1]
     total_width = prompt_width + max_new_tokens
     # Each beam has at most len(stop_ids) finishing candidates, so this many
     # always hold `num_beams` that can stay alive.
-    num_candidates = min((1 + stop_ids.shape[0]) * num_beams, num_beams * vocabulary_size)
+    num_candidates = (min if isinstance(num_beams, int) else tf.minimum)(
+        (1 + stop_ids.shape[0]) * num_beams, num_beams * vocabulary_size
+    )
     penalty = tf.constant(length_penalty, tf.float32)
     columns = tf.range(total_width)
     rows = tf.range(batch)[:, None]
-    ends = prompt_lengths + max_new_tokens
+    if new_tokens is None:
+        new_tokens = max_new_tokens
+    ends = prompt_lengths + new_tokens
     start = tf.reduce_min(prompt_lengths)
 
     # Prefill every prompt up to the shortest one's last token, which the
@@ -129,7 +142,7 @@ def beam_search(
 
     buffer = tf.pad(token_ids, [[0, 0], [0, max_new_tokens]], constant_values=pad_token_id)
     sequences = tf.tile(buffer[:, None, :], [1, num_beams, 1])  # (batch, beams, width)
-    first_beam_only = tf.constant([0.0] + [-math.inf] * (num_beams - 1), tf.float32)
+    first_beam_only = tf.where(tf.range(num_beams) == 0, 0.0, -math.inf)
     alive = tf.tile(first_beam_only[None, :], [batch, 1])  # (batch, beams)
     # Finished hypotheses: (sequences, scores, lengths), -inf scores when empty.
     pool = (sequences, tf.fill(tf.shape(alive), -math.inf),
@@ -209,7 +222,7 @@ def beam_search(
     unfinished = tf.logical_not(done)[:, None] & tf.math.is_finite(alive)
     last = (
         sequences,
-        tf.where(unfinished, normalise(alive, tf.fill(tf.shape(done), max_new_tokens)), -math.inf),
+        tf.where(unfinished, normalise(alive, tf.fill(tf.shape(done), new_tokens)), -math.inf),
         tf.tile(ends[:, None], [1, num_beams]),
     )
     sequences, scores, lengths = _keep_best(pool, last, num_return_sequences)
@@ -247,24 +260,30 @@ def _check_arguments(
     early_stopping, num_return_sequences, stop_ids, pad_token_id,
 ):
     """Raise a `ValueError` naming the first argument out of range."""
-    if token_ids.shape.rank != 2 or token_ids.shape[1] is None:
+    if token_ids.shape.rank != 2:
         raise ValueError(
-            "`token_ids` must be (batch, prompt_width) with a static prompt_width, "
-            f"got shape {token_ids.shape}."
+            f"`token_ids` must be (batch, prompt_width), got shape {token_ids.shape}."
         )
     prompt_width = token_ids.shape[1]
     lengths = tf.get_static_value(prompt_lengths)
     if prompt_lengths.shape.rank != 1 or (
-        lengths is not None and not ((lengths >= 1) & (lengths <= prompt_width)).all()
+        lengths is not None and prompt_width is not None
+        and not ((lengths >= 1) & (lengths <= prompt_width)).all()
     ):
         raise ValueError(
             f"`prompt_lengths` must be (batch,) ints in [1, {prompt_width}] (the "
             f"prompt width), got {lengths if lengths is not None else prompt_lengths}."
         )
     _check_int("max_new_tokens", max_new_tokens, 1)
-    _check_int("num_beams", num_beams, 1)
-    _check_int("num_return_sequences", num_return_sequences, 1, num_beams,
-               f"in [1, num_beams={num_beams}] (only num_beams hypotheses are kept)")
+    if tf.is_tensor(num_beams):
+        if num_beams.dtype != tf.int32 or num_beams.shape.rank != 0:
+            raise ValueError(f"`num_beams` must be a Python int or a scalar int32 tensor, got {num_beams!r}.")
+        _check_int("num_return_sequences", num_return_sequences, 1, 1,
+                   "equal to 1 when `num_beams` is a tensor")
+    else:
+        _check_int("num_beams", num_beams, 1)
+        _check_int("num_return_sequences", num_return_sequences, 1, num_beams,
+                   f"in [1, num_beams={num_beams}] (only num_beams hypotheses are kept)")
     if isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real) or (
         not math.isfinite(length_penalty)
     ):
@@ -282,7 +301,9 @@ def _check_arguments(
             f"{model.vocabulary_size}) of static count, got {stop_values}."
         )
     window = model.context_window
-    if window is not None and prompt_width + max_new_tokens > window:
+    if window is not None and prompt_width is not None and (
+        prompt_width + max_new_tokens > window
+    ):
         raise ValueError(
             f"`max_new_tokens` ({max_new_tokens}) plus the prompt width ({prompt_width}) "
             f"exceed the model's context_window of {window}; beam search does not "

@@ -195,7 +195,9 @@ class CausalLMTask(Task):
 
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
         path = export_text_generation(
-            model, tokenizer, out_dir, overwrite=overwrite, **sampling_options(options)
+            model, tokenizer, out_dir, overwrite=overwrite,
+            max_num_beams=options.max_num_beams, length_penalty=options.length_penalty,
+            **sampling_options(options),
         )
         return path, ("serving_default", "generate", "logits")
 

@@ -314,6 +314,32 @@ def test_compiles_with_xla_like_eager_without_retracing():
     assert len(traces) == 1
 
 
+def test_a_servers_request_width_and_length_match_the_static_search():
+    # A SavedModel's `generate` signature passes the width and the number of
+    # new tokens as tensors known only per request (the prompt width too:
+    # the export tests cover it, as this test model unrolls over it).
+    model = HistoryLM(vocabulary_size=6, seed=8)
+    prompts = [[1, 2], [3, 4, 0, 1]]
+
+    @tf.function(input_signature=[tf.TensorSpec([None, 4], tf.int32),
+                                  tf.TensorSpec([None], tf.int32),
+                                  tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
+    def served(token_ids, prompt_lengths, num_beams, new_tokens):
+        return beam_search(model, token_ids, prompt_lengths, 8, num_beams, length_penalty=0.6,
+                           stop_token_ids=(1,), new_tokens=new_tokens)
+
+    padded = tf.constant([prompt + [4] * (4 - len(prompt)) for prompt in prompts])
+    lengths = tf.constant([len(prompt) for prompt in prompts])
+    for num_beams, new_tokens in ((1, 8), (3, 8), (3, 5), (4, 2)):
+        tokens, out_lengths, scores = served(padded, lengths, num_beams, new_tokens)
+        assert tokens.shape[-1] == 4 + 8  # the buffer keeps the export's cap
+        expected = search(model, prompts, new_tokens, num_beams, length_penalty=0.6,
+                          stop_token_ids=(1,))
+        for row, [(expected_tokens, expected_score)] in enumerate(expected):
+            assert tokens[row, 0, : out_lengths[row, 0]].numpy().tolist() == expected_tokens
+            np.testing.assert_allclose(scores[row, 0], expected_score, rtol=1e-5)
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [

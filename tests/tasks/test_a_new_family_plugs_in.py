@@ -122,7 +122,8 @@ def test_export_reloads_in_a_fresh_tensorflow_process(trained, tmp_path):
     model, tokenizer, _ = trained
     task = kerazoo.tasks.task_of("tiny_gru")
     options = type("Options", (), dict(max_new_tokens=12, temperature=1.0, top_k=0, top_p=1.0,
-                                       greedy=True, repetition_penalty=1.0, stop=None, seed=0))
+                                       greedy=True, repetition_penalty=1.0, stop=None, seed=0,
+                                       max_num_beams=2, length_penalty=1.0))
     path, signatures = task.export(model, tokenizer, tmp_path / "served", options)
     assert "serving_default" in signatures
     code = ("import sys, tensorflow as tf; m = tf.saved_model.load(sys.argv[1]); "
