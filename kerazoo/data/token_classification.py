@@ -18,9 +18,15 @@ def tag_names_of(tags):
     """The tag set of training sentences: `O` first, then the others sorted.
 
     Raises:
-        ValueError: the tags are not BIO tags (`kerazoo.data.bio_tags.tag_scheme`).
+        ValueError: there is no entity tag, or the tags are not BIO tags
+            (`kerazoo.data.bio_tags.tag_scheme`).
     """
     names = sorted({tag for sentence in tags for tag in sentence} - {OUTSIDE})
+    if not names:
+        raise ValueError(
+            f"The training tags are all {OUTSIDE!r}: a tagger needs entity tags "
+            "(`B-TYPE`/`I-TYPE`) to learn from."
+        )
     names = [OUTSIDE] + names
     tag_scheme(names)
     return names

@@ -62,7 +62,8 @@ def entity_tagging_endpoint(model, tokenizer, sequence_length):
         byte_end = tf.cast(tf.gather(word_ends.flat_values, row_starts + last), tf.int32)
         text = tf.gather(texts, rows)
         entity_text = tf.strings.substr(text, byte_start, byte_end - byte_start)
-        char_start = tf.strings.length(tf.strings.substr(text, tf.zeros_like(byte_start), byte_start), unit="UTF8_CHAR")
+        before = tf.strings.substr(text, tf.zeros_like(byte_start), byte_start)
+        char_start = tf.strings.length(before, unit="UTF8_CHAR")
         char_end = char_start + tf.strings.length(entity_text, unit="UTF8_CHAR")
         batch = tf.shape(texts, out_type=tf.int64)[0]
 

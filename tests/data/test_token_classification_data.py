@@ -56,6 +56,13 @@ def test_the_shipped_wnut17_has_its_published_counts():
         assert file.readline() == "@paulwalk\tO\n"
 
 
+def test_training_tags_must_be_bio_with_an_entity():
+    with pytest.raises(ValueError, match="all 'O'"):
+        tag_names_of([["O", "O"]])
+    with pytest.raises(ValueError, match="not BIO tags"):
+        tag_names_of([["O", "PER"]])
+
+
 def test_unknown_tags_name_themselves():
     with pytest.raises(ValueError, match=r"tag\(s\) \['B-animal'\] that the model does not"):
         tag_ids([["O", "B-animal"]], ["O", "B-person", "I-person"], "dev.conll")
