@@ -97,3 +97,27 @@ __all__ = [
     "train_word_piece",
     "word_tokenize",
 ]
+
+from kerazoo.data.bio_tags import TagScheme, entity_spans, tag_scheme
+from kerazoo.data.conll import TaggedSentences, conll_source, read_conll
+from kerazoo.data.token_classification import (
+    tag_ids,
+    tag_names_of,
+    tagging_dataset,
+    tagging_examples,
+    words_tensor,
+)
+
+__all__ += [
+    "TagScheme",
+    "TaggedSentences",
+    "conll_source",
+    "entity_spans",
+    "read_conll",
+    "tag_ids",
+    "tag_names_of",
+    "tag_scheme",
+    "tagging_dataset",
+    "tagging_examples",
+    "words_tensor",
+]

@@ -52,3 +52,8 @@ from kerazoo.models.transformer import TransformerConfig
 from kerazoo.models.transformer_encoder_decoder import TransformerEncoderDecoder
 
 __all__ += ["TransformerConfig", "TransformerEncoderDecoder"]
+
+from kerazoo.models.bert import BertTaggerConfig
+from kerazoo.models.bert_token_classifier import BertTokenClassifier
+
+__all__ += ["BertTaggerConfig", "BertTokenClassifier"]

@@ -6,6 +6,8 @@ a registered `Family` with its own task, all sharing the presets below:
 - `bert`: `BertMaskedLM`, pretrained with the `masked_lm` task;
 - `bert_classifier`: `BertTextClassifier`, fine-tuned with the
   `text_classification` task (its config adds `label_names`);
+- `bert_tagger`: `BertTokenClassifier`, fine-tuned with the
+  `token_classification` task (NER; its config adds `label_names`, the tags);
 - `bert_encoder`: the bare `BertBackbone`, what a Hugging Face `BertModel`
   checkpoint converts to; its `text_embedding` task exports sentence
   embeddings and is the starting point other families fine-tune from
@@ -20,6 +22,7 @@ import dataclasses
 from kerazoo.models.bert_backbone import BertBackbone
 from kerazoo.models.bert_masked_lm import BertMaskedLM
 from kerazoo.models.bert_text_classifier import BertTextClassifier
+from kerazoo.models.bert_token_classifier import BertTokenClassifier
 from kerazoo.models.registry import Family, register_family
 
 
@@ -134,5 +137,45 @@ register_family(
         default_preset="bert-tiny",
         description="bare BERT encoder (a converted BertModel): sentence embeddings",
         task="text_embedding",
+    )
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class BertTaggerConfig(BertConfig):
+    """A BERT encoder's hyperparameters and the tags of its token-classifier head."""
+
+    label_names: tuple = ("O", "B-entity", "I-entity")  # Set from the training data's tags.
+
+
+TAGGER_PRESETS = {
+    name: BertTaggerConfig(**dataclasses.asdict(config)) for name, config in PRESETS.items()
+}
+
+
+def build_bert_token_classifier(dtype=None, label_names=("O", "B-entity", "I-entity"),
+                                **hyperparameters):
+    """A `BertTokenClassifier` with `label_names` on a new `BertBackbone`."""
+    return BertTokenClassifier(build_bert_backbone(dtype=dtype, **hyperparameters), label_names)
+
+
+register_family(
+    Family(
+        name="bert_tagger",
+        config_class=BertTaggerConfig,
+        builder=build_bert_token_classifier,
+        presets=TAGGER_PRESETS,
+        default_preset="bert-tiny",
+        description="BERT encoder with a token-classification head (NER, BIO tags)",
+        task="token_classification",
+        # As bert_classifier: length-bucketed batches change shape, so no XLA.
+        recipe={
+            **_RECIPE,
+            "peak_learning_rate": 1e-4,
+            "min_learning_rate": 0.0,
+            "steps": 1000,
+            "epochs": 5,
+            "jit_compile": False,
+        },
     )
 )

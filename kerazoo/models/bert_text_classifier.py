@@ -38,6 +38,9 @@ class BertTextClassifier(TaskModel):
     TensorShape([2, 2])
     """
 
+    # The backbone output the head classifies.
+    features = "pooled_output"
+
     def __init__(self, backbone, label_names, dropout=None, **kwargs):
         label_names = [str(name) for name in label_names]
         if len(label_names) < 2 or len(set(label_names)) != len(label_names):
@@ -58,8 +61,8 @@ class BertTextClassifier(TaskModel):
         )
         # === Functional model ===
         inputs = backbone.input
-        pooled = backbone(inputs)["pooled_output"]
-        logits = ops.cast(self.output_dense(self.output_dropout(pooled)), "float32")
+        features = backbone(inputs)[self.features]
+        logits = ops.cast(self.output_dense(self.output_dropout(features)), "float32")
         super().__init__(inputs=inputs, outputs=logits, **kwargs)
         # The backbone's policy, so `compile` wraps the optimizer for loss
         # scaling under mixed_float16.

@@ -1,0 +1,142 @@
+"""Entity tagging (the `bert_tagger` family) through the spine, from the command line.
+
+Tiny settings on slices of the shipped WNUT-17. The exported tagger is reloaded in a fresh
+process that imports only `tensorflow` and `tensorflow_text`.
+"""
+
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kerazoo.cli.main import main
+from kerazoo.data import conll_source, read_conll
+from kerazoo.runs import load_run, save_run
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "convert" / "fixtures"
+TEXTS = ["Café  de Flore in Zürich 😀 today", "", "one"]
+
+
+def conll_slice(split, sentences, destination):
+    data = read_conll(conll_source(split))
+    blocks = ["".join(f"{word}\t{tag}\n" for word, tag in zip(words, tags))
+              for words, tags in zip(data.words[:sentences], data.tags[:sentences])]
+    destination.write_text("\n".join(blocks), encoding="utf-8")
+    return destination
+
+
+@pytest.fixture(scope="module")
+def wnut_slices(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("wnut17")
+    return (conll_slice("train", 400, folder / "train.conll"),
+            conll_slice("dev", 100, folder / "dev.conll"))
+
+
+@pytest.fixture(scope="module")
+def tagger_run(wnut_slices, tmp_path_factory):
+    train, dev = wnut_slices
+    run_dir = tmp_path_factory.mktemp("tagger") / "run"
+    assert main(["train", "bert_tagger", "--data", str(train), "--validation-data", str(dev),
+                 "--steps", "30", "--epochs", "2", "--batch-size", "16", "--learning-rate",
+                 "2e-3", "--vocabulary-size", "600", "--out", str(run_dir)]) == 0
+    return run_dir
+
+
+@pytest.mark.heavy
+def test_tagger_trains_from_the_command_line(tagger_run):
+    record = json.loads((tagger_run / "run.json").read_text())
+    assert (record["family"], record["task"]) == ("bert_tagger", "token_classification")
+    names = record["hyperparameters"]["label_names"]
+    assert names[0] == "O" and len(names) == 13 and "B-creative-work" in names
+    history = json.loads((tagger_run / "history.json").read_text())
+    assert {"val_accuracy", "val_loss"} <= set(history["epochs"])
+    steps = history["steps"]["loss"]
+    assert np.mean(steps[-10:]) < np.mean(steps[:10])
+
+
+@pytest.mark.heavy
+def test_evaluate_prints_entity_scores(tagger_run, wnut_slices, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", str(tagger_run), "--data", str(wnut_slices[1])]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    tags = read_conll(wnut_slices[1]).tags
+    # WNUT-17's dev tags are clean BIO: one entity per B- tag.
+    assert metrics["entities"] == sum(tag.startswith("B-") for row in tags for tag in row)
+    assert metrics["sentences"] == 100
+    # Mostly `O`: a model that learnt anything gets most words right.
+    assert metrics["accuracy"] > 0.8
+    for name in ("precision", "recall", "f1", "f1_person", "f1_creative-work"):
+        assert 0.0 <= metrics[name] <= 1.0, name
+
+
+@pytest.mark.heavy
+def test_unknown_tags_at_evaluation_are_one_clear_line(tagger_run, tmp_path, capsys):
+    path = tmp_path / "other.conll"
+    path.write_text("Rex\tB-animal\nbarks\tO\n")
+    assert main(["evaluate", str(tagger_run), "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "['B-animal'] that the model does not know" in err and "Traceback" not in err
+
+
+@pytest.mark.heavy
+def test_export_serves_entity_spans_in_a_fresh_tensorflow_process(tagger_run, tmp_path):
+    # A head that answers B-person everywhere: every whitespace-separated word is an entity,
+    # so the offsets of every word are checked, accents and emoji included.
+    model, tokenizer, record = load_run(tagger_run)
+    model.output_dense.kernel.assign(np.zeros(model.output_dense.kernel.shape, "float32"))
+    model.output_dense.bias.assign(
+        np.eye(model.num_classes, dtype="float32")[model.label_names.index("B-person")] * 10)
+    forced = tmp_path / "forced"
+    save_run(forced, model, tokenizer, {key: record[key] for key in ("family", "task")})
+    served = tmp_path / "served"
+    assert main(["export", str(forced), "--out", str(served)]) == 0
+    code = (
+        "import json, sys\n"
+        "import tensorflow as tf\n"
+        "import tensorflow_text  # noqa: F401  (the WordPiece ops)\n"
+        "model = tf.saved_model.load(sys.argv[1])\n"
+        "out = model.signatures['serving_default'](texts=tf.constant(json.loads(sys.argv[2])))\n"
+        "assert not any(name.startswith(('kerazoo', 'keras_hub')) for name in sys.modules)\n"
+        "print(json.dumps({key: value.numpy().tolist() if value.dtype != tf.string else\n"
+        "                  [[x.decode() for x in row] for row in value.numpy()]\n"
+        "                  for key, value in out.items()}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(served), json.dumps(TEXTS)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    words = [list(re.finditer(r"\S+", text)) for text in TEXTS]
+    assert answer["entity_count"] == [len(row) for row in words]
+    most = max(map(len, words))
+    for i, (text, row) in enumerate(zip(TEXTS, words)):
+        count = len(row)
+        assert answer["entity_text"][i][:count] == [m.group() for m in row]
+        assert answer["entity_start"][i][:count] == [m.start() for m in row]
+        assert answer["entity_end"][i][:count] == [m.end() for m in row]
+        assert answer["entity_label"][i][:count] == ["person"] * count
+        assert all(text[s:e] == t for s, e, t in zip(answer["entity_start"][i],
+                                                       answer["entity_end"][i],
+                                                       answer["entity_text"][i]) if s >= 0)
+        assert answer["entity_start"][i][count:] == [-1] * (most - count)
+        assert answer["entity_text"][i][count:] == [""] * (most - count)
+
+
+@pytest.mark.heavy
+def test_tagging_starts_from_a_converted_encoder(wnut_slices, tmp_path):
+    pretrained = tmp_path / "pretrained"
+    assert main(["convert", "hf", str(FIXTURES / "tiny_bert_mlm"), "--out", str(pretrained)]) == 0
+    source, _, _ = load_run(pretrained)
+    run_dir = tmp_path / "fine_tuned"
+    assert main(["train", "bert_tagger", "--init", str(pretrained), "--data",
+                 str(wnut_slices[0]), "--steps", "2", "--epochs", "1", "--batch-size", "8",
+                 "--learning-rate", "1e-9", "--out", str(run_dir)]) == 0
+    model, tokenizer, record = load_run(run_dir)
+    assert tokenizer.get_vocabulary() == load_run(pretrained)[1].get_vocabulary()
+    assert model.backbone.num_layers == 2 and model.backbone.hidden_dim == 32
+    for before, after in zip(source.backbone.get_weights(), model.backbone.get_weights()):
+        np.testing.assert_allclose(after, before, atol=1e-5)
