@@ -52,3 +52,11 @@ from kerazoo.models.transformer import TransformerConfig
 from kerazoo.models.transformer_encoder_decoder import TransformerEncoderDecoder
 
 __all__ += ["TransformerConfig", "TransformerEncoderDecoder"]
+
+from kerazoo.models import elmo  # noqa: F401  (registers the family)
+from kerazoo.models.elmo import ElmoConfig
+from kerazoo.models.elmo_backbone import ElmoBackbone
+from kerazoo.models.elmo_embedder import ElmoEmbedder
+from kerazoo.models.elmo_language_model import ElmoBidirectionalLM
+
+__all__ += ["ElmoBackbone", "ElmoBidirectionalLM", "ElmoConfig", "ElmoEmbedder"]

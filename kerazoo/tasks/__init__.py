@@ -45,3 +45,8 @@ from kerazoo.tasks import seq2seq  # noqa: F401  (registers the task)
 from kerazoo.tasks.seq2seq import Seq2SeqTask
 
 __all__ += ["Seq2SeqTask"]
+
+from kerazoo.tasks import bidirectional_lm  # noqa: F401  (registers the task)
+from kerazoo.tasks.bidirectional_lm import BidirectionalLMTask
+
+__all__ += ["BidirectionalLMTask"]
