@@ -135,7 +135,9 @@ class BidirectionalLMTask(Task):
 
         Returns:
             dict with `loss` (nats per target, both directions),
-            `forward_perplexity`, `backward_perplexity` and `sentences`.
+            `forward_perplexity`, `backward_perplexity` and `sequences` (the
+            lines scored, those longer than the model's `max_sequence_length`
+            counted once per piece).
         """
         sentences = lm_sentences(load_documents(_files(source), data_dir=data_dir),
                                  model.max_sequence_length)
@@ -147,7 +149,7 @@ class BidirectionalLMTask(Task):
             "loss": float(results["loss"]),
             "forward_perplexity": float(results["forward_perplexity"]),
             "backward_perplexity": float(results["backward_perplexity"]),
-            "sentences": len(sentences),
+            "sequences": len(sentences),
         }
 
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
