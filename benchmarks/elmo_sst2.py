@@ -5,14 +5,17 @@
    report its forward and backward perplexity on `ptb:test`
    (`kerazoo evaluate`).
 2. ELMo classifier: raw sentence -> frozen `ElmoEmbedder` (every layer) ->
-   `ScalarMix` -> mean over the words -> `Dense(2)`. Frozen features and
-   no layer norm make mixing and pooling commute, so the per-layer means of
-   each sentence are computed once and the mix and the dense layer train on
-   them; the script checks on dev sentences that this equals the
-   end-to-end Keras model (texts in) with the same weights.
+   standardisation of each layer's features (mean and variance of the
+   training sentences' word vectors, fixed) -> `ScalarMix` -> mean over the
+   words -> `Dense(2)`. Frozen features and affine maps make
+   standardising, mixing and pooling commute, so the per-layer means of each
+   sentence are computed once (cached in the run folder) and the mix and the
+   dense layer train on them; the script checks on dev sentences that this
+   equals the end-to-end Keras model (texts in) with the same weights.
 3. Baseline: raw sentence -> word ids (a `WordTokenizer` of the SST-2
-   training words) -> `Embedding` of the same width as ELMo's layers (256),
-   trained from scratch -> mean over the words -> `Dense(2)`.
+   training words, applied before the model) -> `Embedding` of the same
+   width as ELMo's layers (256), trained from scratch -> mean over the
+   words -> `Dense(2)`.
 
 Both classifiers train with Adam (`--learning-rate`) for `--epochs` on the
 shipped SST-2 `train.tsv` and are scored on `dev.tsv`, in one run.
@@ -68,11 +71,25 @@ def pooled_layers(embedder, sentences, batch_size=256):
     return np.concatenate(rows)
 
 
-def elmo_head(num_layers, dim):
-    """ScalarMix + Dense on per-layer means (batch, layers, dim)."""
+def cached_pooled_layers(embedder, sentences, path):
+    """`pooled_layers`, kept in `path` (.npy) for the next run on the same sentences."""
+    if os.path.exists(path):
+        features = np.load(path)
+        if len(features) == len(sentences):
+            return features
+    features = pooled_layers(embedder, sentences)
+    np.save(path, features)
+    return features
+
+
+def elmo_head(mean, variance):
+    """Standardisation + ScalarMix + Dense on per-layer means (batch, layers, dim)."""
+    num_layers, dim = mean.shape
     pooled = keras.Input((num_layers, dim), name="pooled_layers")
+    standardised = keras.layers.Normalization(
+        axis=(1, 2), mean=mean, variance=variance, name="standardise")(pooled)
     mixed = ScalarMix(num_layers, name="scalar_mix")(keras.layers.Reshape((num_layers, 1, dim))(
-        pooled))
+        standardised))
     logits = keras.layers.Dense(2, name="classes")(keras.layers.Flatten()(mixed))
     return keras.Model(pooled, logits)
 
@@ -81,8 +98,13 @@ def elmo_end_to_end(embedder, head):
     """The same classifier from raw strings, with `head`'s weights."""
     texts = keras.Input((), dtype="string", name="texts")
     out = embedder(texts)
+    norm = head.get_layer("standardise")
+    shape = (embedder.backbone.num_layers + 1, embedder.backbone.output_dim)
+    standardise = keras.layers.Normalization(
+        axis=(1, 3), mean=np.reshape(norm.mean.numpy(), shape),
+        variance=np.reshape(norm.variance.numpy(), shape))
     mix = ScalarMix(embedder.backbone.num_layers + 1, name="scalar_mix")
-    mixed = mix(out["embeddings"], mask=out["mask"])
+    mixed = mix(standardise(out["embeddings"]), mask=out["mask"])
     pooled = keras.layers.GlobalAveragePooling1D()(mixed, mask=out["mask"])
     dense = keras.layers.Dense(2, name="classes")
     model = keras.Model(texts, dense(pooled))
@@ -92,13 +114,17 @@ def elmo_end_to_end(embedder, head):
 
 
 def baseline(train_sentences, dim):
+    """The plain classifier and its tokenizer (word ids, 0 = padding, in -> logits)."""
     tokenizer = WordTokenizer.from_corpus("\n".join(train_sentences), progress=False)
-    texts = keras.Input((), dtype="string", name="texts")
-    ids = tokenizer(texts).to_tensor()
+    ids = keras.Input((None,), dtype="int32", name="token_ids")
     embedded = keras.layers.Embedding(tokenizer.vocabulary_size(), dim, mask_zero=True,
                                       name="embedding")(ids)
     pooled = keras.layers.GlobalAveragePooling1D()(embedded)
-    return keras.Model(texts, keras.layers.Dense(2, name="classes")(pooled)), tokenizer
+    return keras.Model(ids, keras.layers.Dense(2, name="classes")(pooled)), tokenizer
+
+
+def word_ids(tokenizer, sentences):
+    return tokenizer(tf.constant(sentences)).to_tensor().numpy()
 
 
 def fit_and_score(model, train_x, train_y, dev_x, dev_y, epochs, learning_rate, batch_size,
@@ -145,11 +171,16 @@ def main():
     dev_y = np.array(label_ids(dev.labels, LABELS))
 
     started = time.time()
-    train_features = pooled_layers(embedder, train_sentences)
-    dev_features = pooled_layers(embedder, dev.sentences)
+    cache = os.path.join(args.run_dir, "sst2_{}_pooled_layers.npy")
+    train_features = cached_pooled_layers(embedder, train_sentences, cache.format("train"))
+    dev_features = cached_pooled_layers(embedder, dev.sentences, cache.format("dev"))
     feature_seconds = time.time() - started
-    layers, dim = train_features.shape[1:]
-    head = elmo_head(layers, dim)
+    dim = train_features.shape[2]
+    # Statistics of the training word vectors, per layer and feature.
+    sample = embedder(tf.constant(train_sentences[:2000]))
+    words = tf.boolean_mask(tf.transpose(sample["embeddings"], [0, 2, 1, 3]),
+                            tf.cast(sample["mask"], tf.bool)).numpy()  # (words, layers, dim)
+    head = elmo_head(words.mean(axis=0), words.var(axis=0) + 1e-6)
     elmo_accuracy, elmo_seconds = fit_and_score(
         head, train_features, train_y, dev_features, dev_y, args.epochs,
         args.learning_rate, args.batch_size, args.seed)
@@ -158,9 +189,10 @@ def main():
     np.testing.assert_allclose(elmo_end_to_end(embedder, head)(tf.constant(check)).numpy(),
                                head(dev_features[:64]).numpy(), atol=1e-4)
 
-    plain, _ = baseline(train_sentences, dim)
+    plain, tokenizer = baseline(train_sentences, dim)
     plain_accuracy, plain_seconds = fit_and_score(
-        plain, tf.constant(train_sentences), train_y, tf.constant(dev.sentences), dev_y,
+        plain, word_ids(tokenizer, train_sentences), train_y,
+        word_ids(tokenizer, dev.sentences), dev_y,
         args.epochs, args.learning_rate, args.batch_size, args.seed)
 
     result = {
