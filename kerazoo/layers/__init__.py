@@ -22,3 +22,17 @@ __all__ = [
     "causal_mask",
     "merge_masks",
 ]
+
+from kerazoo.layers.bidirectional_lm_head import BidirectionalLMHead
+from kerazoo.layers.bidirectional_lm_stack import BidirectionalLMStack
+from kerazoo.layers.char_cnn_encoder import CharCNNEncoder
+from kerazoo.layers.highway import Highway
+from kerazoo.layers.scalar_mix import ScalarMix
+
+__all__ += [
+    "BidirectionalLMHead",
+    "BidirectionalLMStack",
+    "CharCNNEncoder",
+    "Highway",
+    "ScalarMix",
+]

@@ -57,3 +57,11 @@ from kerazoo.models.bert import BertTaggerConfig
 from kerazoo.models.bert_token_classifier import BertTokenClassifier
 
 __all__ += ["BertTaggerConfig", "BertTokenClassifier"]
+
+from kerazoo.models import elmo  # noqa: F401  (registers the family)
+from kerazoo.models.elmo import ElmoConfig
+from kerazoo.models.elmo_backbone import ElmoBackbone
+from kerazoo.models.elmo_embedder import ElmoEmbedder
+from kerazoo.models.elmo_language_model import ElmoBidirectionalLM
+
+__all__ += ["ElmoBackbone", "ElmoBidirectionalLM", "ElmoConfig", "ElmoEmbedder"]

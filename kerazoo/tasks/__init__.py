@@ -50,3 +50,7 @@ from kerazoo.tasks import token_classification  # noqa: F401  (registers the tas
 from kerazoo.tasks.token_classification import TokenClassificationTask
 
 __all__ += ["TokenClassificationTask"]
+from kerazoo.tasks import bidirectional_lm  # noqa: F401  (registers the task)
+from kerazoo.tasks.bidirectional_lm import BidirectionalLMTask
+
+__all__ += ["BidirectionalLMTask"]

@@ -33,3 +33,29 @@ def test_gpt_quickstart_runs_end_to_end_with_tiny_settings(tmp_path, monkeypatch
     assert printed.count("ROMEO:") >= 2
     images = [o for cell in notebook.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "the learning curve was not displayed"
+
+
+def test_rnn_lstm_elmo_notebook_runs_end_to_end_with_tiny_settings(monkeypatch):
+    monkeypatch.setenv("KERAZOO_NOTEBOOK_STEPS", "10")
+    monkeypatch.setenv("KERAZOO_NOTEBOOK_ELMO_RUN", "")
+    monkeypatch.setenv("KERAZOO_NOTEBOOK_ELMO_PRESET", "elmo-tiny")
+    monkeypatch.setenv("KERAZOO_NOTEBOOK_ELMO_STEPS", "4")
+    monkeypatch.setenv("KERAZOO_NOTEBOOK_SST2_SENTENCES", "128")
+    monkeypatch.setenv("KERAZOO_NOTEBOOK_SST2_EPOCHS", "1")
+    root = str(NOTEBOOKS.parent)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    notebook = nbformat.read(NOTEBOOKS / "02_rnn_lstm_elmo.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    printed = "\n".join(
+        "".join(o.get("text", "") for o in cell.get("outputs", []))
+        for cell in notebook.cells if cell.cell_type == "code"
+    )
+    assert "LSTM validation perplexity:" in printed and "LSTM test perplexity" in printed
+    assert "sample: the company said" in printed
+    assert "ELMo validation perplexity: forward" in printed and "| backward" in printed
+    assert "embeddings: (3, 2, 6, 32) (batch, layers, words, dim)" in printed
+    assert "mask: [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 0]]" in printed
+    assert "SST-2 dev accuracy (ELMo, frozen):" in printed and "on 872 sentences" in printed
+    assert "ELMo weights unchanged: True" in printed
+    assert "P(positive):" in printed
