@@ -33,3 +33,22 @@ def test_gpt_quickstart_runs_end_to_end_with_tiny_settings(tmp_path, monkeypatch
     assert printed.count("ROMEO:") >= 2
     images = [o for cell in notebook.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "the learning curve was not displayed"
+
+
+def test_transformer_translation_runs_end_to_end_with_tiny_settings(monkeypatch):
+    for name, value in (("STEPS", "12"), ("EPOCHS", "2"), ("PAIRS", "400"), ("WIDTH", "32"),
+                        ("LAYERS", "1"), ("TEST_SENTENCES", "16")):
+        monkeypatch.setenv(f"KERAZOO_NOTEBOOK_{name}", value)
+    root = str(NOTEBOOKS.parent)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    notebook = nbformat.read(NOTEBOOKS / "04_transformer_translation.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    printed = "\n".join("".join(o.get("text", "") for o in cell.get("outputs", []))
+                        for cell in notebook.cells if cell.cell_type == "code")
+    assert "validation loss per epoch" in printed
+    assert printed.count("beam 4:") == 4 and "beams 4: BLEU" in printed
+    assert "rows sum to [1. 1." in printed
+    images = [o for cell in notebook.cells for o in cell.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    assert len(images) == 2, "the learning curve and the attention heatmap were not displayed"

@@ -12,6 +12,7 @@ import pathlib
 import subprocess
 import sys
 
+import matplotlib.image
 import numpy as np
 import pytest
 
@@ -19,7 +20,10 @@ import kerazoo
 from kerazoo.cli.main import main
 from kerazoo.data.parallel_corpus import multi30k, read_parallel_corpus
 from kerazoo.data.translation import BUCKET_WIDTH, train_joint_word_piece, translation_datasets
+from kerazoo.generation.attention_heatmap import translation_attention
+from kerazoo.generation.translation import translate, translation_ids
 from kerazoo.models import TransformerConfig, get_family, register_family
+from kerazoo.tasks.text_metrics import translation_scores
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "multi30k"
 PAIRS = 300
@@ -87,12 +91,20 @@ def test_batches_are_teacher_forced_length_filtered_and_bucketed():
     assert real / total > 0.7
 
 
-def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_path, capsys):
-    run_dir = tmp_path / "run"
+@pytest.fixture(scope="module")
+def run_dir(files, tmp_path_factory):
+    """A micro Transformer trained from the command line (once for this module)."""
+    run_dir = tmp_path_factory.mktemp("seq2seq") / "run"
     assert main(["train", "transformer_micro", "--data", files["train"], "--validation-data",
                  files["val"], "--out", str(run_dir), "--steps", "40", "--epochs", "2",
                  "--batch-size", "16", "--vocabulary-size", "600", "--warmup-steps", "10",
                  "--learning-rate", "3e-3", "--no-xla"]) == 0
+    return run_dir
+
+
+@pytest.mark.heavy
+def test_the_command_line_trains_translates_evaluates_and_exports(run_dir, files, tmp_path,
+                                                                  capsys):
     record = json.loads((run_dir / "run.json").read_text())
     assert (record["task"], record["train_config"]["schedule"]) == ("seq2seq", "inverse_sqrt")
     history = json.loads((run_dir / "history.json").read_text())
@@ -103,7 +115,6 @@ def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_pat
     assert main(["generate", str(run_dir), "--prompt", prompt, "--max-new-tokens", "12"]) == 0
     generated = capsys.readouterr().out.rstrip("\n")
     model, tokenizer, _ = kerazoo.runs.load_run(run_dir)
-    translate = kerazoo.generation.translation.translate
     assert generated == translate(model, tokenizer, prompt, max_new_tokens=12)
     assert generated == translate(model, tokenizer, [prompt, "Zwei Hunde."],
                                   max_new_tokens=12, jit_compile=False)[0]
@@ -124,3 +135,65 @@ def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_pat
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-1] == generated
+
+
+@pytest.mark.heavy
+def test_translate_draws_attention_and_evaluate_scores_beams(run_dir, files, tmp_path, capsys):
+    model, tokenizer, _ = kerazoo.runs.load_run(run_dir)
+    sentences = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee."]
+    expected = translate_ids_and_texts(model, tokenizer, sentences)
+    capsys.readouterr()
+    source_file = tmp_path / "sources.de"
+    source_file.write_text(f"{sentences[0]}\n\n{sentences[1]}\n", encoding="utf-8")
+    png = tmp_path / "attention.png"
+    assert main(["translate", str(run_dir), "--file", str(source_file), "--num-beams", "3",
+                 "--max-new-tokens", "12", "--attention-png", str(png), "--layer", "0",
+                 "--head", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [expected[0], "", expected[1]]
+    assert out[3].endswith(f"written to {png}")
+    assert matplotlib.image.imread(png).ndim == 3
+
+    attention = translation_attention(model, tokenizer, sentences[0], layer=0, head=1,
+                                      num_beams=3, max_new_tokens=12)
+    source_ids = tokenizer.tokenize(sentences[0]).numpy().tolist() + [tokenizer.end_token_id]
+    assert attention.source_tokens == [tokenizer.id_to_token(i) for i in source_ids]
+    assert attention.target_tokens[-1] == "[END]"
+    assert attention.weights.shape == (len(attention.target_tokens), len(source_ids))
+    np.testing.assert_allclose(attention.weights.sum(-1), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="2 heads"):
+        translation_attention(model, tokenizer, sentences[0], head=2)
+
+    assert main(["evaluate", str(run_dir), "--data", files["val"], "--num-beams", "3"]) == 0
+    metrics = json.loads(capsys.readouterr().out.splitlines()[-1])
+    hypotheses = translate(model, tokenizer, multi30k_val_sources(files), num_beams=3)
+    assert metrics == {**translation_scores(hypotheses, val_targets(files)), "num_beams": 3}
+    assert "tok:13a" in metrics["bleu_signature"]
+    assert main(["evaluate", str(run_dir), "--data", files["val"], "--metric", "rouge"]) == 0
+    rouge = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert set(rouge) == {"rouge1", "rouge2", "rougeL", "sentences", "num_beams"}
+
+
+def translate_ids_and_texts(model, tokenizer, sentences):
+    """Beam-3 translations, checked to be the detokenized `translation_ids`."""
+    texts = translate(model, tokenizer, sentences, max_new_tokens=12, num_beams=3)
+    ids = translation_ids(model, tokenizer, sentences, max_new_tokens=12, num_beams=3)
+    assert all(tokenizer.end_token_id not in row for row in ids)
+    return texts
+
+
+def multi30k_val_sources(files):
+    return read_parallel_corpus(*files["val"].split(",")).sources
+
+
+def val_targets(files):
+    return read_parallel_corpus(*files["val"].split(",")).targets
+
+
+def test_a_task_that_cannot_translate_says_so(capsys, tmp_path):
+    from kerazoo.tasks import get_task
+
+    with pytest.raises(ValueError, match="'causal_lm' task does not translate"):
+        get_task("causal_lm").translate(None, None, ["x"], None)
+    with pytest.raises(ValueError, match="draws no attention heatmap"):
+        get_task("causal_lm").attention_heatmap(None, None, "x", tmp_path / "a.png", None)
