@@ -5,7 +5,8 @@ padding excluded) per second of training steps. Three contenders train on
 the same Multi30k de->en pairs (the first `--pairs` of the shipped training
 split whose sides fit 40 WordPieces, tokenized once with one joint
 WordPiece vocabulary), batch 64, with one loss (label-smoothed
-cross-entropy, 0.1, weighted 0 on padding), Adam, XLA-compiled steps:
+cross-entropy, 0.1, weighted 0 on padding), Adam, XLA-compiled steps
+(`--no-xla`: plain `tf.function` steps for all three):
 
 - kerazoo, bucketed: `transformer-tiny` fed `translation_datasets`' batches
   (pairs of similar length together, each side padded to a multiple of 8),
@@ -70,10 +71,10 @@ def batches(pairs):
     return tokenizer.vocabulary_size(), bucketed, fixed
 
 
-def trainer(model, batches, input_names):
-    """A window: one `train_on_batch` per batch; its real target tokens."""
+def trainer(model, batches, input_names, jit_compile):
+    """A window: one `train_on_batch` per batch."""
     model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=LabelSmoothedCrossEntropy(0.1),
-                  jit_compile=True)
+                  jit_compile=jit_compile)
     feeds = [({name: inputs[name] for name in input_names}, labels, weights)
              for inputs, labels, weights in batches]
 
@@ -89,6 +90,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=1280, help="training pairs per pass")
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds per contender")
+    parser.add_argument("--no-xla", dest="jit_compile", action="store_false",
+                        help="train every contender without XLA (fewer compilations)")
     parser.add_argument("--quick", action="store_true", help="tiny run, a smoke test")
     args = parser.parse_args()
     if args.quick:
@@ -110,7 +113,8 @@ def main():
         f"pairs per pass ({real_tokens:,.0f} real target tokens; padding: "
         f"{1 - real_tokens / slots['bucketed']:.0%} of bucketed, "
         f"{1 - real_tokens / slots['fixed']:.0%} of fixed-length label slots), "
-        f"{args.repeats} interleaved rounds; random weights"
+        f"{args.repeats} interleaved rounds; XLA {'on' if args.jit_compile else 'off'} for all; "
+        "random weights"
         + ("; --quick: a smoke test, its ratios say nothing" if args.quick else "")
     )
     shape = dict(vocabulary_size=vocabulary, max_source_length=MAX_LENGTH,
@@ -120,9 +124,12 @@ def main():
     peer = KerasHubTransformer(vocabulary, max_length=MAX_LENGTH).model
     names = ("kerazoo, bucketed", "kerazoo, fixed 40", "keras-hub, fixed 40")
     windows = {
-        names[0]: trainer(kerazoo.models.build("transformer", **shape), bucketed, kerazoo_inputs),
-        names[1]: trainer(kerazoo.models.build("transformer", **shape), fixed, kerazoo_inputs),
-        names[2]: trainer(peer, fixed, ("encoder_token_ids", "decoder_token_ids")),
+        names[0]: trainer(kerazoo.models.build("transformer", **shape), bucketed, kerazoo_inputs,
+                          args.jit_compile),
+        names[1]: trainer(kerazoo.models.build("transformer", **shape), fixed, kerazoo_inputs,
+                          args.jit_compile),
+        names[2]: trainer(peer, fixed, ("encoder_token_ids", "decoder_token_ids"),
+                          args.jit_compile),
     }
     for window in windows.values():
         window()  # Compiles every batch shape.
