@@ -157,7 +157,7 @@ def test_translate_draws_attention_and_evaluate_scores_beams(run_dir, files, tmp
     ids = translation_ids(model, tokenizer, [sentence], max_new_tokens=12, num_beams=3)[0]
     assert out[:2] == ["", translate(model, tokenizer, sentence, max_new_tokens=12,
                                      num_beams=3)]
-    source_ids = tokenizer.tokenize(sentence).numpy().tolist() + [tokenizer.end_token_id]
+    source_ids = np.asarray(tokenizer.tokenize(sentence)).tolist() + [tokenizer.end_token_id]
     assert attention.source_tokens == [tokenizer.id_to_token(i) for i in source_ids]
     assert attention.target_tokens == [tokenizer.id_to_token(i) for i in ids] + ["[END]"]
     assert attention.weights.shape == (len(ids) + 1, len(source_ids))
