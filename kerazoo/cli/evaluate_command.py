@@ -5,11 +5,13 @@ def add_parser(commands, parents, with_tasks=True, argv=()):
     parser = commands.add_parser(
         "evaluate",
         parents=parents,
-        help="evaluate a run on a text (loss, perplexity, bits per character)",
+        help="evaluate a run on a text (loss, perplexity, bits per character; BLEU, chrF)",
         description=(
             "Evaluate a run directory with its task's metrics. For a causal LM: "
             "mean loss and perplexity per token over every non-overlapping "
-            "window of the text, and bits per character for character models."
+            "window of the text, and bits per character for character models. "
+            "For translation (seq2seq): sacrebleu BLEU (detokenized, 13a), chrF "
+            "and tokenized BLEU, or ROUGE-1/2/L with --metric rouge."
         ),
     )
     parser.add_argument("run_dir", help="a run directory written by `kerazoo train`")
@@ -17,6 +19,14 @@ def add_parser(commands, parents, with_tasks=True, argv=()):
                         help="text file(s) (.txt/.gz), comma-separated, or tfds:NAME[:SPLIT]")
     parser.add_argument("--data-dir", default=None, help="TFDS data folder (tfds: sources)")
     parser.add_argument("--batch-size", type=int, default=32)
+    generated = parser.add_argument_group(
+        "tasks that generate text (seq2seq)", "unset: the task's defaults (greedy, BLEU)")
+    generated.add_argument("--num-beams", type=int, default=None,
+                           help="beam search with this many beams (1: greedy)")
+    generated.add_argument("--length-penalty", type=float, default=None,
+                           help="beam scores are divided by length ** this")
+    generated.add_argument("--metric", choices=["bleu", "rouge"], default=None,
+                           help="bleu: BLEU, chrF and tokenized BLEU; rouge: ROUGE-1/2/L")
     parser.set_defaults(run=run)
     return parser
 
@@ -26,7 +36,10 @@ def run(args):
 
     from kerazoo.tasks import evaluate_run
 
-    metrics = evaluate_run(args.run_dir, args.data, args.batch_size, data_dir=args.data_dir)
+    options = {name: getattr(args, name) for name in ("num_beams", "length_penalty", "metric")
+               if getattr(args, name) is not None}
+    metrics = evaluate_run(args.run_dir, args.data, args.batch_size, data_dir=args.data_dir,
+                           **options)
     for name, value in metrics.items():
         print(f"{name}: {value:.4f}" if isinstance(value, float) else f"{name}: {value}")
     print(json.dumps(metrics))

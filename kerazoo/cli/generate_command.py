@@ -1,6 +1,6 @@
 """`kerazoo generate RUN_DIR`: sample text from a trained run."""
 
-from kerazoo.cli.sampling_flags import add_sampling_flags
+from kerazoo.cli.sampling_flags import add_beam_flags, add_sampling_flags
 
 
 def add_parser(commands, parents, with_tasks=True, argv=()):
@@ -12,10 +12,7 @@ def add_parser(commands, parents, with_tasks=True, argv=()):
     add_sampling_flags(parser, max_new_tokens=200)
     parser.add_argument("--num-return-sequences", type=int, default=1,
                         help="samples per prompt, or with --num-beams the n best")
-    parser.add_argument("--num-beams", type=int, default=1,
-                        help="beam search with this many beams (1: sample or --greedy)")
-    parser.add_argument("--length-penalty", type=float, default=1.0,
-                        help="beam scores are divided by length ** this (> 0 favours longer)")
+    add_beam_flags(parser)
     parser.add_argument("--early-stopping", action="store_true",
                         help="end a beam search once num-beams hypotheses are finished")
     parser.set_defaults(run=run)

@@ -1,4 +1,4 @@
-"""The `kerazoo` command: train, evaluate, generate, export, convert, list.
+"""The `kerazoo` command: train, evaluate, generate, translate, export, convert, list.
 
 `kerazoo --help` answers without importing TensorFlow. Every other command
 imports it once, with its native start-up lines kept off the screen
@@ -19,11 +19,13 @@ from kerazoo.cli import (  # noqa: E402
     export_command,
     generate_command,
     train_command,
+    translate_command,
 )
 from kerazoo.cli.errors import is_input_error  # noqa: E402
 from kerazoo.cli.quiet import native_stderr_captured  # noqa: E402
 
-COMMANDS = (train_command, evaluate_command, generate_command, export_command, convert_command)
+COMMANDS = (train_command, evaluate_command, generate_command, translate_command,
+            export_command, convert_command)
 PLUGIN_GROUP = "kerazoo.families"
 
 

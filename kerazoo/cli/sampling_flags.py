@@ -1,4 +1,5 @@
-"""Command-line flags for sampling settings, shared by `generate` and `export`.
+"""Command-line flags for sampling settings, shared by `generate` and `export`,
+and for beam search, shared by `generate` and `translate`.
 
 A task reads them (`kerazoo.tasks.causal_lm.sampling_options`).
 """
@@ -14,3 +15,11 @@ def add_sampling_flags(parser, max_new_tokens):
     parser.add_argument("--stop", action="append", default=None,
                         help="stop token (one token; repeatable); default: the end token")
     parser.add_argument("--seed", type=int, default=0)
+
+
+def add_beam_flags(parser):
+    parser.add_argument("--num-beams", type=int, default=1,
+                        help="beam search with this many beams (1: sample or --greedy; "
+                             "translation: greedy)")
+    parser.add_argument("--length-penalty", type=float, default=1.0,
+                        help="beam scores are divided by length ** this (> 0 favours longer)")

@@ -38,8 +38,23 @@ def translate(model, tokenizer, sources, max_new_tokens=None, num_beams=1,
         A str for a str, else a list of str.
     """
     single = isinstance(sources, str)
-    texts = [sources] if single else list(sources)
-    if not texts or not all(isinstance(t, str) for t in texts):
+    outputs = translation_ids(model, tokenizer, [sources] if single else sources,
+                              max_new_tokens, num_beams, length_penalty, batch_size, jit_compile)
+    ids = tf.ragged.constant(outputs, dtype=tf.int32, ragged_rank=1)
+    texts = [t.decode("utf-8", errors="replace")
+             for t in tidy_spacing(tokenizer.detokenize(ids)).numpy()]
+    return texts[0] if single else texts
+
+
+def translation_ids(model, tokenizer, sources, max_new_tokens=None, num_beams=1,
+                    length_penalty=1.0, batch_size=64, jit_compile=True):
+    """The target token ids `translate` detokenizes: one list per source, no `[START]`/`[END]`.
+
+    Args:
+        sources: a non-empty list of str; the other arguments as `translate`.
+    """
+    texts = list(sources) if isinstance(sources, (list, tuple)) else sources
+    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
         raise TypeError("`sources` must be a str or a non-empty list of str.")
     most = model.context_window - 1
     max_new_tokens = most if max_new_tokens is None else min(max_new_tokens, most)
@@ -62,11 +77,7 @@ def translate(model, tokenizer, sources, max_new_tokens=None, num_beams=1,
             outputs += generator.generate_ids(
                 prompts, max_new_tokens, SamplingSettings(greedy=True), (end,),
                 encoder_inputs=encoder_inputs)
-    ids = tf.ragged.constant([[t for t in row[1:] if t != end] for row in outputs],
-                             dtype=tf.int32, ragged_rank=1)
-    texts = [t.decode("utf-8", errors="replace")
-             for t in tidy_spacing(tokenizer.detokenize(ids)).numpy()]
-    return texts[0] if single else texts
+    return [[t for t in row[1:] if t != end] for row in outputs]
 
 
 def _bucketed(encoder_inputs):

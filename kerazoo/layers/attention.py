@@ -136,10 +136,12 @@ class MultiHeadAttention(keras.layers.Layer):
         batch, length = ops.shape(projected)[0], ops.shape(projected)[1]
         return ops.reshape(projected, (batch, length, self.num_heads, self.head_dim))
 
-    def _attend(self, q, k, v, attention_mask, training):
+    def _attend(self, q, k, v, attention_mask, training, return_probabilities=False):
         """Attention of queries over keys/values, projected out: (batch, T, dim).
 
         q is (batch, T, heads, head_dim); k and v are (batch, heads, S, head_dim).
+        With `return_probabilities`, also the (batch, heads, T, S) float32
+        softmax weights (before dropout).
         """
         scale = 1.0 / math.sqrt(self.head_dim)
         scores = ops.einsum("bthd,bhsd->bhts", q, k)  # (batch, heads, T, S)
@@ -147,16 +149,17 @@ class MultiHeadAttention(keras.layers.Layer):
         if attention_mask is not None:
             mask = ops.cast(attention_mask, "bool")[:, None, :, :]
             scores = ops.where(mask, scores, _MASKED_SCORE)
-        probabilities = ops.softmax(scores, axis=-1)
+        weights = ops.softmax(scores, axis=-1)
         probabilities = self.probability_dropout(
-            ops.cast(probabilities, self.compute_dtype), training=training
+            ops.cast(weights, self.compute_dtype), training=training
         )
         context = ops.einsum(
             "bhts,bhsd->bthd", probabilities, ops.cast(v, self.compute_dtype)
         )  # (batch, T, heads, head_dim)
         batch, length = ops.shape(q)[0], ops.shape(q)[1]
         context = ops.reshape(context, (batch, length, self.hidden_dim))
-        return self.output_dense(context)
+        output = self.output_dense(context)
+        return (output, weights) if return_probabilities else output
 
     def call(
         self,

@@ -29,9 +29,13 @@ class MultiHeadCrossAttention(MultiHeadAttention):
             any. The Keras mask of `query` passes on to the output.
         cache: (batch, 2, num_heads, S, head_dim) from `compute_memory_cache`.
         training: bool, enables dropout.
+        return_attention_scores: bool. Also return the attention weights, as
+            `keras.layers.MultiHeadAttention` does. Defaults to False.
 
     Returns:
-        (batch, T, dim) tensor.
+        (batch, T, dim) tensor; with `return_attention_scores`, `(output,
+        weights)`, weights the (batch, num_heads, T, S) float32 softmax
+        (before dropout), each row summing to 1 over the unmasked memory.
 
     Example:
     >>> layer = MultiHeadCrossAttention(num_heads=4)
@@ -48,7 +52,8 @@ class MultiHeadCrossAttention(MultiHeadAttention):
         self.key_value.build((*query_shape[:-1], memory_dim))
         self._build_output(query_shape)
 
-    def call(self, query, memory=None, attention_mask=None, cache=None, training=None):
+    def call(self, query, memory=None, attention_mask=None, cache=None, training=None,
+             return_attention_scores=False):
         if memory is None and cache is None:
             raise ValueError(
                 "Cross-attention needs `memory` (the encoder outputs) or the "
@@ -58,7 +63,7 @@ class MultiHeadCrossAttention(MultiHeadAttention):
             attention_mask = merge_masks(get_keras_mask(memory))
         q = self._heads_of_queries(self.query(query))
         k, v = (cache[:, 0], cache[:, 1]) if cache is not None else self._keys_and_values(memory)
-        return self._attend(q, k, v, attention_mask, training)
+        return self._attend(q, k, v, attention_mask, training, return_attention_scores)
 
     def _keys_and_values(self, memory):
         return self._split_heads(self.key_value(memory), 2)

@@ -41,10 +41,14 @@ class TransformerDecoderBlock(TransformerBlock):
         cross_attention_cache: see above.
         cache_update_index: int or scalar int tensor.
         training: bool, enables dropout.
+        return_cross_attention_scores: bool. Also return the cross-attention
+            weights, (batch, num_heads, T, S) float32 (see
+            `MultiHeadCrossAttention`). Defaults to False.
 
     Returns:
         (batch, T, dim) tensor, or `(outputs, self_attention_cache)` when a
-        self-attention cache is given.
+        self-attention cache is given; with `return_cross_attention_scores`
+        the weights follow as the last element of a tuple.
 
     Example:
     >>> block = TransformerDecoderBlock(num_heads=4, intermediate_dim=256)
@@ -82,7 +86,13 @@ class TransformerDecoderBlock(TransformerBlock):
         cross_attention_cache=None,
         cache_update_index=None,
         training=None,
+        return_cross_attention_scores=False,
     ):
+        if return_cross_attention_scores and not self.cross_attention_enabled:
+            raise ValueError(
+                "`return_cross_attention_scores=True` needs a block built with "
+                "`cross_attention=True`."
+            )
         if self.cross_attention_enabled and memory is None and cross_attention_cache is None:
             raise ValueError(
                 "This block has cross-attention: pass `memory` (the encoder "
@@ -113,14 +123,21 @@ class TransformerDecoderBlock(TransformerBlock):
                 training=training,
             )
 
+        cross_scores = []
+
         def attend_to_memory(h):
-            return self.cross_attention(
+            h = self.cross_attention(
                 h,
                 memory=memory,
                 attention_mask=cross_mask,
                 cache=cross_attention_cache,
                 training=training,
+                return_attention_scores=return_cross_attention_scores,
             )
+            if not return_cross_attention_scores:
+                return h
+            cross_scores.append(h[1])
+            return h[0]
 
         x = inputs
         if self.normalize_first:  # Pre-LN (GPT-2): x = x + f(norm(x)).
@@ -139,7 +156,9 @@ class TransformerDecoderBlock(TransformerBlock):
                 x = self._to_stream(self.cross_attention_layernorm(x + h))
             h = self.feedforward(x, training=training)
             x = self._to_stream(self.feedforward_layernorm(x + h))
-        return x if self_attention_cache is None else (x, cache)
+        outputs = (x,) if self_attention_cache is None else (x, cache)
+        outputs += tuple(cross_scores)
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def get_config(self):
         config = super().get_config()

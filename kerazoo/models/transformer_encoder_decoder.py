@@ -283,6 +283,41 @@ class TransformerEncoderDecoder(keras.Model):
         state = {**state, "self_attention": tuple(caches)}
         return self._head(self.decoder_final_norm(x)), state
 
+    def cross_attention_scores(self, inputs, layer):
+        """What each target position of decoder block `layer` attends to in the source.
+
+        The target is teacher-forced (e.g. `[START]` and a translation), as
+        in training, without dropout.
+
+        Args:
+            inputs: dict of the four int32 inputs of `call`.
+            layer: int in [0, num_decoder_layers).
+
+        Returns:
+            (batch, num_heads, target_time, source_time) float32 softmax
+            weights; each row sums to 1 over the real source tokens and is 0
+            on source padding.
+        """
+        check_int("layer", layer, low=0)
+        if layer >= self.num_decoder_layers:
+            raise ValueError(
+                f"`layer`={layer} is past the last decoder block: this model has "
+                f"{self.num_decoder_layers} (layers 0 to {self.num_decoder_layers - 1})."
+            )
+        source_mask = ops.cast(inputs["encoder_padding_mask"], "int32")
+        memory = self.encode(inputs["encoder_token_ids"], source_mask, training=False)
+        x = self.target_embeddings(inputs["decoder_token_ids"])
+        for block in self.decoder_layers[: layer + 1]:
+            x, scores = block(
+                x,
+                memory=memory,
+                padding_mask=inputs["decoder_padding_mask"],
+                memory_padding_mask=source_mask,
+                training=False,
+                return_cross_attention_scores=True,
+            )
+        return scores
+
     def get_config(self):
         return {
             "vocabulary_size": self.source_vocabulary_size,

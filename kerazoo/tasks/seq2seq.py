@@ -9,9 +9,12 @@ bucketing (`kerazoo.data.translation`). Loss: label-smoothed (0.1)
 cross-entropy over real target tokens (padding has sample weight 0);
 metric: masked token accuracy. At the end of training it translates the
 first validation (else training) source. Evaluation: corpus BLEU and chrF
-(sacrebleu, detokenized text, 13a tokenization) of greedy translations.
-Generation is translation (greedy, or beam search with `--num-beams`);
-export is a SavedModel whose `serving_default` translates strings.
+(sacrebleu, detokenized text, 13a tokenization) and tokenized BLEU of
+greedy or beam-search translations, or ROUGE-1/2/L
+(`kerazoo.tasks.text_metrics`). Generation and `translate` are translation
+(greedy, or beam search with `--num-beams`); `attention_heatmap` draws the
+cross-attention of one sentence; export is a SavedModel whose
+`serving_default` translates strings.
 
 A family using this task has a config with `vocabulary_size`,
 `max_source_length` and `max_target_length`, and a model of the decoding
@@ -19,24 +22,29 @@ protocol whose `init_decoding_state` takes the packed sources.
 """
 
 import keras
-import sacrebleu
 
 from kerazoo.data.parallel_corpus import MULTI30K_SPLITS, multi30k, read_parallel_corpus
 from kerazoo.data.translation import train_joint_word_piece, translation_datasets
 from kerazoo.export.translation import export_translation
+from kerazoo.generation.attention_heatmap import save_attention_heatmap, translation_attention
 from kerazoo.generation.translation import translate
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
 from kerazoo.tasks.task_data import TaskData
+from kerazoo.tasks.text_metrics import rouge_scores, translation_scores
 from kerazoo.training.label_smoothing import LabelSmoothedCrossEntropy
 
 LABEL_SMOOTHING = 0.1
+# `--data test` is Multi30k's test2016.
+MULTI30K_ALIASES = {"test": "test2016"}
+METRICS = {"bleu": translation_scores, "rouge": rouge_scores}
 
 
 class Seq2SeqTask(Task):
     """Translation with an encoder-decoder (see the module docstring)."""
 
     name = "seq2seq"
+    evaluation_options = ("num_beams", "length_penalty", "metric")
 
     def add_arguments(self, parser):
         parser.add_argument("--source-language", default="de",
@@ -90,24 +98,28 @@ class Seq2SeqTask(Task):
     def sample(self, model, data, options, seed):
         return f"{data.sample_prompt} -> {translate(model, data.tokenizer, data.sample_prompt)}"
 
-    def evaluate(self, model, tokenizer, source, batch_size, data_dir=None):
-        """Corpus BLEU and chrF of greedy translations of a parallel corpus.
+    def evaluate(self, model, tokenizer, source, batch_size, data_dir=None, num_beams=1,
+                 length_penalty=1.0, metric="bleu"):
+        """Scores of the translations of a parallel corpus against its targets.
 
         Args:
-            source: a shipped Multi30k split (`train`, `val`, `test2016`;
-                German -> English) or `SOURCE_FILE,TARGET_FILE`.
+            source: a shipped Multi30k split (`train`, `val`, `test2016` or
+                `test`; German -> English) or `SOURCE_FILE,TARGET_FILE`.
+            num_beams: 1 translates greedily, more by beam search.
+            length_penalty: beam search's, see `kerazoo.generation.beam_search`.
+            metric: `"bleu"` (BLEU, chrF and tokenized BLEU) or `"rouge"`
+                (ROUGE-1/2/L), see `kerazoo.tasks.text_metrics`.
 
         Returns:
-            dict with `bleu`, `chrf` (sacrebleu, 0-100) and `sentences`.
+            dict of the metric's scores (0-100), `sentences` and `num_beams`.
         """
+        if metric not in METRICS:
+            raise ValueError(f"`metric` must be one of {sorted(METRICS)}, got {metric!r}.")
+        source = MULTI30K_ALIASES.get(source, source)
         corpus = multi30k(source) if source in MULTI30K_SPLITS else parallel_corpus(source)
-        hypotheses = translate(model, tokenizer, corpus.sources, batch_size=batch_size)
-        references = [corpus.targets]
-        return {
-            "bleu": float(sacrebleu.corpus_bleu(hypotheses, references).score),
-            "chrf": float(sacrebleu.corpus_chrf(hypotheses, references).score),
-            "sentences": len(hypotheses),
-        }
+        hypotheses = translate(model, tokenizer, corpus.sources, num_beams=num_beams,
+                               length_penalty=length_penalty, batch_size=batch_size)
+        return {**METRICS[metric](hypotheses, corpus.targets), "num_beams": num_beams}
 
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
         path = export_translation(
@@ -121,6 +133,26 @@ class Seq2SeqTask(Task):
         """Translations of `prompts`; of the sampling flags only `--max-new-tokens` applies."""
         return translate(model, tokenizer, prompts, max_new_tokens=options.max_new_tokens,
                          num_beams=options.num_beams, length_penalty=options.length_penalty)
+
+
+    def translate(self, model, tokenizer, sources, options):
+        """Translations of `sources`: `--num-beams`, `--length-penalty`, `--max-new-tokens`."""
+        return translate(model, tokenizer, sources, max_new_tokens=options.max_new_tokens,
+                         num_beams=options.num_beams, length_penalty=options.length_penalty,
+                         batch_size=options.batch_size)
+
+    def attention_heatmap(self, model, tokenizer, text, path, options):
+        """The cross-attention of `--layer` and `--head` on `text`'s translation, as a PNG.
+
+        Returns:
+            The drawn `TranslationAttention`.
+        """
+        attention = translation_attention(
+            model, tokenizer, text, layer=options.layer, head=options.head,
+            num_beams=options.num_beams, length_penalty=options.length_penalty,
+            max_new_tokens=options.max_new_tokens)
+        save_attention_heatmap(attention, path)
+        return attention
 
 
 def parallel_corpus(files):

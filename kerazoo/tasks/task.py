@@ -18,10 +18,13 @@ class Task(abc.ABC):
         data_options: the names of this task's flags that change what a run
             trains on (e.g. the tokenizer); a run folder records them, and
             training again with other values is another run.
+        evaluation_options: the keyword arguments `evaluate` takes beyond
+            the common ones (e.g. `num_beams`); `evaluate_run` refuses others.
     """
 
     name = None
     data_options = ()
+    evaluation_options = ()
 
     @abc.abstractmethod
     def add_arguments(self, parser):
@@ -77,4 +80,18 @@ class Task(abc.ABC):
         raise ValueError(
             f"The {self.name!r} task does not generate text; `kerazoo generate` "
             "works with language-model tasks (e.g. causal_lm)."
+        )
+
+    def translate(self, model, tokenizer, sources, options):
+        """Translations (a list of str) of `sources` with the settings in `options`."""
+        raise ValueError(
+            f"The {self.name!r} task does not translate; `kerazoo translate` works with "
+            "runs of a translation task (seq2seq, e.g. `kerazoo train transformer`)."
+        )
+
+    def attention_heatmap(self, model, tokenizer, text, path, options):
+        """Write a PNG of the model's attention on `text` to `path`; returns what it shows."""
+        raise ValueError(
+            f"The {self.name!r} task draws no attention heatmap; `--attention-png` works "
+            "with runs of a translation task (seq2seq, e.g. `kerazoo train transformer`)."
         )

@@ -48,10 +48,11 @@ def softmax(scores):
     return e / e.sum(-1, keepdims=True)
 
 
-def attention(query, layer, memory=None, mask=None):
+def attention(query, layer, memory=None, mask=None, return_weights=False):
     """Self-attention (`memory` None) or cross-attention of `query` over `memory`.
 
     `mask` is (batch, T, S) bool, True where a query may attend to a key.
+    With `return_weights`, also the (batch, heads, T, S) softmax weights.
     """
     dim = query.shape[-1]
     if memory is None:
@@ -61,13 +62,16 @@ def attention(query, layer, memory=None, mask=None):
         k, v = np.split(dense(memory, layer.key_value), 2, axis=-1)
     head_dim = dim // layer.num_heads
     context = np.zeros_like(q)
+    weights = []
     for head in range(layer.num_heads):
         part = slice(head * head_dim, (head + 1) * head_dim)
         scores = q[..., part] @ np.swapaxes(k[..., part], -1, -2) / math.sqrt(head_dim)
         if mask is not None:
             scores = np.where(mask, scores, -1e9)
-        context[..., part] = softmax(scores) @ v[..., part]
-    return dense(context, layer.output_dense)
+        weights.append(softmax(scores))
+        context[..., part] = weights[-1] @ v[..., part]
+    output = dense(context, layer.output_dense)
+    return (output, np.stack(weights, axis=1)) if return_weights else output
 
 
 def feed_forward(x, layer, activation):
@@ -95,7 +99,9 @@ def encoder_block(x, block, padding_mask=None):
     return layer_norm(x + feed(x), block.feedforward_layernorm)
 
 
-def decoder_block(x, block, memory=None, padding_mask=None, memory_padding_mask=None):
+def decoder_block(x, block, memory=None, padding_mask=None, memory_padding_mask=None,
+                  cross_weights=None):
+    """A decoder block; `cross_weights`, a list, receives the cross-attention weights."""
     length = x.shape[1]
     mask = np.tril(np.ones((length, length), bool))[None].repeat(len(x), axis=0)
     if padding_mask is not None:
@@ -108,7 +114,11 @@ def decoder_block(x, block, memory=None, padding_mask=None, memory_padding_mask=
         return attention(h, block.self_attention, mask=mask)
 
     def attend_to_memory(h):
-        return attention(h, block.cross_attention, memory=memory, mask=memory_mask)
+        h, weights = attention(h, block.cross_attention, memory=memory, mask=memory_mask,
+                               return_weights=True)
+        if cross_weights is not None:
+            cross_weights.append(weights)
+        return h
 
     def feed(h):
         return feed_forward(h, block.feedforward, block.activation)

@@ -48,8 +48,13 @@ def test_cross_attention_matches_numpy():
     layer(x, memory=memory)
     reference.randomize_weights(layer)
     out = np.asarray(layer(x, memory=memory, attention_mask=mask))
-    expected = reference.attention(x, layer, memory=memory, mask=mask)
+    expected, weights = reference.attention(x, layer, memory=memory, mask=mask,
+                                            return_weights=True)
     np.testing.assert_allclose(out, expected, atol=1e-5)
+    out, scores = layer(x, memory=memory, attention_mask=mask, return_attention_scores=True)
+    np.testing.assert_allclose(np.asarray(out), expected, atol=1e-5)
+    assert scores.dtype == "float32" and scores.shape == (2, 2, 4, 6)
+    np.testing.assert_allclose(np.asarray(scores), weights, atol=1e-6)
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])

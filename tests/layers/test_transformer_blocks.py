@@ -253,8 +253,16 @@ def test_decoder_matches_numpy(normalize_first, cross_attention):
     block(x, memory=memory)
     reference.randomize_weights(block)
     out = np.asarray(block(x, memory=memory, **masks))
-    expected = reference.decoder_block(x, block, memory=memory, **masks)
+    weights = []
+    expected = reference.decoder_block(x, block, memory=memory, cross_weights=weights, **masks)
     np.testing.assert_allclose(out, expected, atol=1e-5)
+    if cross_attention:
+        out, scores = block(x, memory=memory, return_cross_attention_scores=True, **masks)
+        np.testing.assert_allclose(np.asarray(out), expected, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(scores), weights[0], atol=1e-6)
+    else:
+        with pytest.raises(ValueError, match="cross_attention=True"):
+            block(x, return_cross_attention_scores=True)
 
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])

@@ -110,6 +110,25 @@ def test_beam_search_with_one_beam_is_greedy(model):
     assert four.shape == (3, 2, 9) and np.all(np.diff(scores.numpy(), axis=1) <= 0)
 
 
+def test_cross_attention_scores_are_distributions_over_the_real_source(model):
+    source = sources()
+    target = rng.integers(4, 40, (3, 5)).astype("int32")
+    inputs = {**source, "decoder_token_ids": target,
+              "decoder_padding_mask": np.ones_like(target)}
+    scores = np.asarray(model.cross_attention_scores(inputs, layer=1))
+    assert scores.shape == (3, 2, 5, 7)
+    real = source["encoder_padding_mask"][:, None, None, :]
+    np.testing.assert_allclose((scores * real).sum(-1), 1.0, atol=1e-5)
+    assert np.all(scores[1, :, :, 4:] < 1e-6)
+    # Causal: a later target token does not change earlier rows; layers differ.
+    changed = {**inputs, "decoder_token_ids": np.concatenate([target[:, :4], target[:, :1]], 1)}
+    np.testing.assert_allclose(np.asarray(model.cross_attention_scores(changed, 1))[:, :, :4],
+                               scores[:, :, :4], atol=1e-6)
+    assert not np.allclose(np.asarray(model.cross_attention_scores(inputs, 0)), scores)
+    with pytest.raises(ValueError, match="2 \\(layers 0 to 1\\)"):
+        model.cross_attention_scores(inputs, layer=2)
+
+
 def test_decoding_without_a_source_is_a_clear_error(model):
     with pytest.raises(ValueError, match="encoder_inputs"):
         model.init_decoding_state(2)

@@ -10,6 +10,21 @@ pytestmark = pytest.mark.heavy
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 
 
+def execute(name, monkeypatch, timeout=600):
+    """Run notebook `name` with this checkout's kerazoo: (its printed text, its PNG outputs)."""
+    root = str(NOTEBOOKS.parent)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    printed = "\n".join("".join(o.get("text", "") for o in cell.get("outputs", []))
+                        for cell in code_cells)
+    images = [o for cell in code_cells for o in cell.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    return printed, images
+
+
 def test_gpt_quickstart_runs_end_to_end_with_tiny_settings(tmp_path, monkeypatch):
     corpus = tmp_path / "corpus.txt"
     text = (pathlib.Path(__file__).resolve().parents[2] / "data" / "tinyshakespeare.txt").read_text()
@@ -17,21 +32,10 @@ def test_gpt_quickstart_runs_end_to_end_with_tiny_settings(tmp_path, monkeypatch
     monkeypatch.setenv("KERAZOO_NOTEBOOK_STEPS", "20")
     monkeypatch.setenv("KERAZOO_NOTEBOOK_EPOCHS", "2")
     monkeypatch.setenv("KERAZOO_NOTEBOOK_CORPUS", str(corpus))
-    # The kernel imports this checkout's kerazoo, installed or not.
-    root = str(NOTEBOOKS.parent)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    notebook = nbformat.read(NOTEBOOKS / "01_gpt_quickstart.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    outputs = {
-        i: "".join(o.get("text", "") for o in cell.get("outputs", []))
-        for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
-    }
-    printed = "\n".join(outputs.values())
+    printed, images = execute("01_gpt_quickstart.ipynb", monkeypatch)
     assert "validation loss per epoch" in printed
     assert "['generate', 'logits', 'serving_default']" in printed
     assert printed.count("ROMEO:") >= 2
-    images = [o for cell in notebook.cells for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "the learning curve was not displayed"
 
 
@@ -42,15 +46,7 @@ def test_rnn_lstm_elmo_notebook_runs_end_to_end_with_tiny_settings(monkeypatch):
     monkeypatch.setenv("KERAZOO_NOTEBOOK_ELMO_STEPS", "4")
     monkeypatch.setenv("KERAZOO_NOTEBOOK_SST2_SENTENCES", "128")
     monkeypatch.setenv("KERAZOO_NOTEBOOK_SST2_EPOCHS", "1")
-    root = str(NOTEBOOKS.parent)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    notebook = nbformat.read(NOTEBOOKS / "02_rnn_lstm_elmo.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=900, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    printed = "\n".join(
-        "".join(o.get("text", "") for o in cell.get("outputs", []))
-        for cell in notebook.cells if cell.cell_type == "code"
-    )
+    printed, _ = execute("02_rnn_lstm_elmo.ipynb", monkeypatch, timeout=900)
     assert "LSTM validation perplexity:" in printed and "LSTM test perplexity" in printed
     assert "sample: the company said" in printed
     assert "ELMo validation perplexity: forward" in printed and "| backward" in printed
@@ -59,3 +55,14 @@ def test_rnn_lstm_elmo_notebook_runs_end_to_end_with_tiny_settings(monkeypatch):
     assert "SST-2 dev accuracy (ELMo, frozen):" in printed and "on 872 sentences" in printed
     assert "ELMo weights unchanged: True" in printed
     assert "P(positive):" in printed
+
+
+def test_transformer_translation_runs_end_to_end_with_tiny_settings(monkeypatch):
+    for name, value in (("STEPS", "12"), ("EPOCHS", "2"), ("PAIRS", "400"), ("WIDTH", "32"),
+                        ("LAYERS", "1"), ("TEST_SENTENCES", "16")):
+        monkeypatch.setenv(f"KERAZOO_NOTEBOOK_{name}", value)
+    printed, images = execute("04_transformer_translation.ipynb", monkeypatch)
+    assert "validation loss per epoch" in printed
+    assert printed.count("beam 4:") == 4 and "beams 4: BLEU" in printed
+    assert "rows sum to [1. 1." in printed
+    assert len(images) == 2, "the learning curve and the attention heatmap were not displayed"

@@ -12,6 +12,7 @@ import pathlib
 import subprocess
 import sys
 
+import matplotlib.image
 import numpy as np
 import pytest
 
@@ -19,6 +20,8 @@ import kerazoo
 from kerazoo.cli.main import main
 from kerazoo.data.parallel_corpus import multi30k, read_parallel_corpus
 from kerazoo.data.translation import BUCKET_WIDTH, train_joint_word_piece, translation_datasets
+from kerazoo.generation.attention_heatmap import translation_attention
+from kerazoo.generation.translation import translate, translation_ids
 from kerazoo.models import TransformerConfig, get_family, register_family
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "multi30k"
@@ -87,12 +90,20 @@ def test_batches_are_teacher_forced_length_filtered_and_bucketed():
     assert real / total > 0.7
 
 
-def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_path, capsys):
-    run_dir = tmp_path / "run"
+@pytest.fixture(scope="module")
+def run_dir(files, tmp_path_factory):
+    """A micro Transformer trained from the command line (once for this module)."""
+    run_dir = tmp_path_factory.mktemp("seq2seq") / "run"
     assert main(["train", "transformer_micro", "--data", files["train"], "--validation-data",
                  files["val"], "--out", str(run_dir), "--steps", "40", "--epochs", "2",
                  "--batch-size", "16", "--vocabulary-size", "600", "--warmup-steps", "10",
                  "--learning-rate", "3e-3", "--no-xla"]) == 0
+    return run_dir
+
+
+@pytest.mark.heavy
+def test_the_command_line_trains_translates_evaluates_and_exports(run_dir, files, tmp_path,
+                                                                  capsys):
     record = json.loads((run_dir / "run.json").read_text())
     assert (record["task"], record["train_config"]["schedule"]) == ("seq2seq", "inverse_sqrt")
     history = json.loads((run_dir / "history.json").read_text())
@@ -103,7 +114,6 @@ def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_pat
     assert main(["generate", str(run_dir), "--prompt", prompt, "--max-new-tokens", "12"]) == 0
     generated = capsys.readouterr().out.rstrip("\n")
     model, tokenizer, _ = kerazoo.runs.load_run(run_dir)
-    translate = kerazoo.generation.translation.translate
     assert generated == translate(model, tokenizer, prompt, max_new_tokens=12)
     assert generated == translate(model, tokenizer, [prompt, "Zwei Hunde."],
                                   max_new_tokens=12, jit_compile=False)[0]
@@ -113,7 +123,8 @@ def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_pat
     assert main(["evaluate", str(run_dir), "--data", files["val"]]) == 0
     metrics = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert metrics["sentences"] == 32 and 0.0 <= metrics["bleu"] <= 100.0
-    assert metrics["chrf"] > 0.0
+    assert metrics["chrf"] > 0.0 and metrics["tokenized_bleu"] >= 0.0
+    assert "tok:13a" in metrics["bleu_signature"] and metrics["num_beams"] == 1
 
     served = tmp_path / "served"
     assert main(["export", str(run_dir), "--out", str(served), "--max-new-tokens", "12"]) == 0
@@ -124,3 +135,48 @@ def test_the_command_line_trains_translates_evaluates_and_exports(files, tmp_pat
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-1] == generated
+
+
+@pytest.mark.heavy
+def test_translate_draws_attention_and_evaluate_scores_beams(run_dir, files, tmp_path, capsys):
+    sentence = "Ein Mann fährt Fahrrad."
+    source_file = tmp_path / "sources.de"
+    source_file.write_text(f"\n{sentence}\n", encoding="utf-8")
+    png = tmp_path / "attention.png"
+    capsys.readouterr()
+    assert main(["translate", str(run_dir), "--file", str(source_file), "--num-beams", "3",
+                 "--max-new-tokens", "12", "--attention-png", str(png), "--layer", "0",
+                 "--head", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert matplotlib.image.imread(png).ndim == 3 and out[2].endswith(f"written to {png}")
+
+    # The command translates and draws what the Python API does.
+    model, tokenizer, _ = kerazoo.runs.load_run(run_dir)
+    attention = translation_attention(model, tokenizer, sentence, layer=0, head=1,
+                                      num_beams=3, max_new_tokens=12)
+    ids = translation_ids(model, tokenizer, [sentence], max_new_tokens=12, num_beams=3)[0]
+    assert out[:2] == ["", translate(model, tokenizer, sentence, max_new_tokens=12,
+                                     num_beams=3)]
+    source_ids = np.asarray(tokenizer.tokenize(sentence)).tolist() + [tokenizer.end_token_id]
+    assert attention.source_tokens == [tokenizer.id_to_token(i) for i in source_ids]
+    assert attention.target_tokens == [tokenizer.id_to_token(i) for i in ids] + ["[END]"]
+    assert attention.weights.shape == (len(ids) + 1, len(source_ids))
+    np.testing.assert_allclose(attention.weights.sum(-1), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="2 heads"):
+        translation_attention(model, tokenizer, sentence, head=2)
+
+    assert main(["evaluate", str(run_dir), "--data", files["val"], "--num-beams", "3",
+                 "--metric", "rouge"]) == 0
+    rouge = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert set(rouge) == {"rouge1", "rouge2", "rougeL", "sentences", "num_beams"}
+    assert rouge["num_beams"] == 3 and 0.0 < rouge["rouge1"] <= 100.0
+    assert rouge["rouge2"] <= rouge["rouge1"]
+
+
+def test_a_task_that_cannot_translate_says_so(tmp_path):
+    from kerazoo.tasks import get_task
+
+    with pytest.raises(ValueError, match="'causal_lm' task does not translate"):
+        get_task("causal_lm").translate(None, None, ["x"], None)
+    with pytest.raises(ValueError, match="draws no attention heatmap"):
+        get_task("causal_lm").attention_heatmap(None, None, "x", tmp_path / "a.png", None)
