@@ -52,3 +52,7 @@ from kerazoo.models.transformer import TransformerConfig
 from kerazoo.models.transformer_encoder_decoder import TransformerEncoderDecoder
 
 __all__ += ["TransformerConfig", "TransformerEncoderDecoder"]
+
+from kerazoo.models.bert_span_extractor import BertSpanExtractor
+
+__all__ += ["BertSpanExtractor"]
