@@ -97,3 +97,7 @@ __all__ = [
     "train_word_piece",
     "word_tokenize",
 ]
+
+from kerazoo.data.squad import QAExample, read_squad, span_dataset, span_features
+
+__all__ += ["QAExample", "read_squad", "span_dataset", "span_features"]

@@ -4,7 +4,11 @@ The packing runs in TensorFlow ops, so the same code serves `tf.data` pipelines 
 SavedModels (strings in, inputs made in the graph).
 """
 
+import numpy as np
 import tensorflow as tf
+
+# Packed lengths at which buckets split (each bucket is padded to its longest example).
+BUCKET_BOUNDARIES = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384)
 
 # BERT's special tokens; every encoder task needs them in the vocabulary.
 RESERVED_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -93,3 +97,39 @@ def pack_example(token_ids, special_ids, sequence_length):
         "segment_ids": tf.zeros_like(packed),
         "padding_mask": tf.ones_like(packed),
     }
+
+
+def bucket_by_length(dataset, lengths, sequence_length, batch_size, pad_id, *,
+                     drop_remainder=False):
+    """Batches of unpadded examples, bucketed by length and padded to each batch's longest.
+
+    Args:
+        dataset: a `tf.data.Dataset` of `(inputs, target)`: `inputs` a dict of 1-D int32
+            encoder inputs (`token_ids`, `segment_ids`, `padding_mask`) of one length, `target`
+            a tensor of fixed shape.
+        lengths: (examples,) NumPy ints, each example's packed length, in the dataset's order
+            (for the batch count).
+        sequence_length: int, the longest packed example.
+        batch_size: int, examples per batch.
+        pad_id: int, the token id that pads `token_ids` (segment ids and mask pad with 0).
+        drop_remainder: drop each bucket's last partial batch, so every batch has
+            `batch_size` examples (training under a distribution strategy).
+
+    Returns:
+        A prefetched `tf.data.Dataset` of `(inputs, targets)`, each input (batch, time), time the
+        longest example of its batch, with its cardinality known.
+    """
+    boundaries = [b for b in BUCKET_BOUNDARIES if b < sequence_length]
+    dataset = dataset.bucket_by_sequence_length(
+        element_length_func=lambda inputs, target: tf.shape(inputs["token_ids"])[0],
+        bucket_boundaries=[b + 1 for b in boundaries],
+        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        padding_values=({"token_ids": pad_id, "segment_ids": 0, "padding_mask": 0}, 0),
+        drop_remainder=drop_remainder,
+    )
+    # The batch count is known, so Keras ends an evaluation pass without a warning.
+    buckets = np.searchsorted(np.array(boundaries), np.asarray(lengths), side="left")
+    sizes = np.bincount(buckets, minlength=len(boundaries) + 1)
+    batches = int(np.sum(sizes // batch_size if drop_remainder else -(-sizes // batch_size)))
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
+    return dataset.prefetch(tf.data.AUTOTUNE)

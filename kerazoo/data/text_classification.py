@@ -12,13 +12,11 @@ from typing import NamedTuple
 import numpy as np
 import tensorflow as tf
 
-from kerazoo.data.encoder_inputs import pack_example, tokenize_to_ragged
+from kerazoo.data.encoder_inputs import bucket_by_length, pack_example, tokenize_to_ragged
 from kerazoo.data.text_files import read_text_lines
 
 SENTENCE_COLUMN = "sentence"
 LABEL_COLUMN = "label"
-# Packed lengths at which buckets split (each bucket is padded to its longest example).
-BUCKET_BOUNDARIES = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384)
 
 
 class LabelledSentences(NamedTuple):
@@ -140,24 +138,9 @@ def classification_dataset(
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
-    boundaries = [b for b in BUCKET_BOUNDARIES if b < sequence_length]
-    dataset = dataset.bucket_by_sequence_length(
-        element_length_func=lambda inputs, label: tf.shape(inputs["token_ids"])[0],
-        bucket_boundaries=[b + 1 for b in boundaries],
-        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
-        padding_values=(
-            {"token_ids": special_ids["pad"], "segment_ids": 0, "padding_mask": 0},
-            0,
-        ),
-        drop_remainder=drop_remainder,
-    )
-    # The batch count is known, so Keras ends an evaluation pass without a warning.
     lengths = np.minimum(token_ids.row_lengths().numpy() + 2, sequence_length)
-    buckets = np.searchsorted(np.array(boundaries), lengths, side="left")
-    sizes = np.bincount(buckets, minlength=len(boundaries) + 1)
-    batches = int(np.sum(sizes // batch_size if drop_remainder else -(-sizes // batch_size)))
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return bucket_by_length(dataset, lengths, sequence_length, batch_size, special_ids["pad"],
+                            drop_remainder=drop_remainder)
 
 
 def shipped_sst2(split):

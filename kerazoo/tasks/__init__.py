@@ -45,3 +45,8 @@ from kerazoo.tasks import seq2seq  # noqa: F401  (registers the task)
 from kerazoo.tasks.seq2seq import Seq2SeqTask
 
 __all__ += ["Seq2SeqTask"]
+
+from kerazoo.tasks import span_qa  # noqa: F401  (registers the task)
+from kerazoo.tasks.span_qa import SpanQATask
+
+__all__ += ["SpanQATask"]

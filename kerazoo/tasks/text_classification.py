@@ -26,22 +26,21 @@ from kerazoo.data import (
     shipped_sst2,
     special_token_ids,
     tokenize_sentences,
-    train_word_piece,
 )
-from kerazoo.data.word_piece import RESERVED_TOKENS
-from kerazoo.export import forward_endpoint, write_saved_model
+from kerazoo.export import forward_endpoint
 from kerazoo.export.encoder_endpoints import text_classification_endpoint
-from kerazoo.export.saved_model import check_export_folder
+from kerazoo.tasks.encoder_start import (
+    add_encoder_start_arguments,
+    checked_sequence_length,
+    encoder_start,
+)
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
 from kerazoo.tasks.task_data import TaskData
+from kerazoo.tasks.text_embedding import embedding_endpoints
 from kerazoo.training.metrics import classification_scores
 
 DEFAULT_SEQUENCE_LENGTH = 128
-# Hyperparameters a pretrained encoder fixes, read from its config.
-_ENCODER_FIELDS = ("vocabulary_size", "num_layers", "num_heads", "hidden_dim",
-                   "intermediate_dim", "max_sequence_length", "num_segments", "dropout",
-                   "layer_norm_epsilon", "activation")
 
 
 class TextClassificationTask(Task):
@@ -53,16 +52,10 @@ class TextClassificationTask(Task):
         parser.add_argument("--validation-data", default=None,
                             help="TSV file to validate on after each epoch (default: the "
                                  "shipped SST-2 dev.tsv when --data is unset, else none)")
-        parser.add_argument("--init", default=None, metavar="RUN_DIR",
-                            help="start from the encoder and tokenizer of this run (e.g. one "
-                                 "`kerazoo convert hf` wrote)")
         parser.add_argument("--sequence-length", type=int, default=DEFAULT_SEQUENCE_LENGTH,
                             help="longest packed sentence, [CLS] and [SEP] included; longer "
                                  "ones are cut (%(default)s)")
-        parser.add_argument("--vocabulary-size", type=int, default=8000,
-                            help="WordPiece vocabulary trained on the sentences (without --init)")
-        parser.add_argument("--lowercase", action="store_true",
-                            help="lowercase text for the trained WordPiece vocabulary")
+        add_encoder_start_arguments(parser)
         parser.add_argument("--label-names", default=None,
                             help="comma-separated class names in logit order (default: the "
                                  "training labels, sorted)")
@@ -77,24 +70,13 @@ class TextClassificationTask(Task):
             [name.strip() for name in options.label_names.split(",")]
             if options.label_names else label_names_of(train.labels)
         )
-        overrides = {}
-        prepare_model = None
-        if options.init:
-            tokenizer, encoder = _pretrained(options.init)
-            overrides = {field: getattr(encoder, field) for field in _ENCODER_FIELDS}
-            pretrained_weights = encoder.get_weights()
-
-            def prepare_model(model):
-                model.backbone.set_weights(pretrained_weights)
-        else:
-            tokenizer = train_word_piece(train.sentences, options.vocabulary_size,
-                                         lowercase=options.lowercase,
-                                         reserved_tokens=RESERVED_TOKENS)
-            overrides["vocabulary_size"] = tokenizer.vocabulary_size()
+        start = encoder_start(options, train.sentences)
+        tokenizer, prepare_model = start.tokenizer, start.prepare_model
+        overrides = dict(start.model_overrides)
         overrides["label_names"] = tuple(label_names)
         special = special_token_ids(tokenizer)
         max_length = overrides.get("max_sequence_length", model_config.max_sequence_length)
-        sequence_length = _sequence_length(options.sequence_length, max_length)
+        sequence_length = checked_sequence_length(options.sequence_length, max_length)
 
         token_ids = tokenize_sentences(train.sentences, tokenizer)
         _warn_truncated(token_ids, sequence_length, train_path)
@@ -155,42 +137,23 @@ class TextClassificationTask(Task):
         scores = classification_scores(labels, predictions, len(model.label_names))
         return {"loss": total_loss / len(labels), **scores}
 
+    def export_variants(self, model):
+        """`classify` (also the plain export) and `embed` (`text_embedding`'s)."""
+        return {"classify": classify_endpoints, "embed": embedding_endpoints}
+
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
-        """`serving_default`: `texts` -> `probabilities` and `label`; `logits`: the encoder
-        inputs -> logits."""
-        check_export_folder(out_dir, overwrite)
-        endpoints = {
-            "serving_default": text_classification_endpoint(
-                model, tokenizer, model.max_sequence_length),
-            "logits": forward_endpoint(model),
-        }
-        path = write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
-        return path, tuple(endpoints)
+        """The `classify` export (`classify_endpoints`)."""
+        return self.export_variant("classify", model, tokenizer, out_dir, options, overwrite)
 
 
-def _pretrained(run_dir):
-    """The tokenizer and encoder (`BertBackbone`-like) of a run directory."""
-    from kerazoo.runs import load_run
-
-    model, tokenizer, _ = load_run(run_dir)
-    encoder = getattr(model, "backbone", model)
-    missing = [field for field in _ENCODER_FIELDS if not hasattr(encoder, field)]
-    if missing:
-        raise ValueError(
-            f"`--init` {str(run_dir)!r} holds a {type(model).__name__}, not a BERT encoder "
-            "(a run of the bert, bert_classifier or bert_encoder families)."
-        )
-    return tokenizer, encoder
-
-
-def _sequence_length(asked, max_sequence_length):
-    if asked < 3:
-        raise ValueError(f"`--sequence-length` must be at least 3, got {asked}.")
-    if asked > max_sequence_length:
-        print(f"kerazoo: --sequence-length {asked} exceeds the model's position table; "
-              f"using {max_sequence_length}.")
-        return max_sequence_length
-    return asked
+def classify_endpoints(model, tokenizer, options=None):
+    """`serving_default`: `texts` -> `probabilities` and `label`; `logits`: the encoder inputs
+    -> logits."""
+    return {
+        "serving_default": text_classification_endpoint(
+            model, tokenizer, model.max_sequence_length),
+        "logits": forward_endpoint(model),
+    }
 
 
 def _warn_truncated(token_ids, sequence_length, source):
