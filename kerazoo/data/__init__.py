@@ -101,3 +101,7 @@ __all__ = [
 from kerazoo.data.squad import QAExample, read_squad, span_dataset, span_features
 
 __all__ += ["QAExample", "read_squad", "span_dataset", "span_features"]
+
+from kerazoo.data.text_classification import tokenize_labelled
+
+__all__ += ["tokenize_labelled"]

@@ -2,7 +2,9 @@
 
 Data: GLUE-style TSV files (`sentence` and `label` columns; by default the shipped SST-2
 `train.tsv`, validated on its `dev.tsv`), packed as `[CLS] sentence [SEP]` and batched by length
-(`kerazoo.data.classification_dataset`: each batch padded only to its longest sentence). The
+(`kerazoo.data.classification_dataset`: each batch padded only to its longest sentence). Files
+with `sentence1` and `sentence2` columns instead are sentence pairs, packed as
+`[CLS] sentence1 [SEP] sentence2 [SEP]` with segment ids 0 then 1. The
 tokenizer is a WordPiece vocabulary trained on the training sentences, or, with `--init RUN_DIR`,
 the tokenizer of a pretrained run whose encoder the new model starts from (a converted
 Hugging Face checkpoint, a `bert` run). Loss: cross-entropy of the class logits; metric:
@@ -25,7 +27,7 @@ from kerazoo.data import (
     read_labelled_tsv,
     shipped_sst2,
     special_token_ids,
-    tokenize_sentences,
+    tokenize_labelled,
 )
 from kerazoo.export import forward_endpoint
 from kerazoo.export.encoder_endpoints import text_classification_endpoint
@@ -70,7 +72,7 @@ class TextClassificationTask(Task):
             [name.strip() for name in options.label_names.split(",")]
             if options.label_names else label_names_of(train.labels)
         )
-        start = encoder_start(options, train.sentences)
+        start = encoder_start(options, train.sentences + (train.second_sentences or []))
         tokenizer, prepare_model = start.tokenizer, start.prepare_model
         overrides = dict(start.model_overrides)
         overrides["label_names"] = tuple(label_names)
@@ -78,7 +80,7 @@ class TextClassificationTask(Task):
         max_length = overrides.get("max_sequence_length", model_config.max_sequence_length)
         sequence_length = checked_sequence_length(options.sequence_length, max_length)
 
-        token_ids = tokenize_sentences(train.sentences, tokenizer)
+        token_ids = tokenize_labelled(train, tokenizer)
         _warn_truncated(token_ids, sequence_length, train_path)
         train_ds = classification_dataset(
             token_ids, label_ids(train.labels, label_names, train_path), special,
@@ -88,7 +90,7 @@ class TextClassificationTask(Task):
         if validation_path:
             validation = read_labelled_tsv(validation_path)
             validation_ds = classification_dataset(
-                tokenize_sentences(validation.sentences, tokenizer),
+                tokenize_labelled(validation, tokenizer),
                 label_ids(validation.labels, label_names, validation_path),
                 special, sequence_length, batch_size,
             )
@@ -121,7 +123,7 @@ class TextClassificationTask(Task):
         examples = read_labelled_tsv(source)
         true_ids = label_ids(examples.labels, model.label_names, source)
         dataset = classification_dataset(
-            tokenize_sentences(examples.sentences, tokenizer), true_ids,
+            tokenize_labelled(examples, tokenizer), true_ids,
             special_token_ids(tokenizer), model.max_sequence_length, batch_size,
         )
         predict = tf.function(lambda inputs: model(inputs, training=False),
@@ -157,9 +159,11 @@ def classify_endpoints(model, tokenizer, options=None):
 
 
 def _warn_truncated(token_ids, sequence_length, source):
-    longer = int(np.sum(token_ids.row_lengths().numpy() > sequence_length - 2))
+    rows = token_ids if isinstance(token_ids, tuple) else (token_ids,)
+    packed = sum(ids.row_lengths().numpy() for ids in rows) + len(rows) + 1
+    longer = int(np.sum(packed > sequence_length))
     if longer:
-        print(f"kerazoo: {longer} sentence(s) of {source} exceed {sequence_length} tokens "
+        print(f"kerazoo: {longer} example(s) of {source} exceed {sequence_length} tokens "
               "and are cut.")
 
 
