@@ -107,7 +107,8 @@ def pair_packer(special_ids, sequence_length):
     the pair exceeds `sequence_length`); segment ids are 0 up to the first `[SEP]`, then 1.
 
     Returns:
-        `pack((first, second))` -> dict of 1-D int32 `token_ids`, `segment_ids`, `padding_mask`.
+        `pack((first, second))` -> dict of 1-D int32 `token_ids`, `segment_ids`, `padding_mask`;
+        `pack.packer` is the `MultiSegmentPacker` (it also packs ragged batches).
     """
     packer = keras_hub.layers.MultiSegmentPacker(
         sequence_length=sequence_length, start_value=special_ids["cls"],
@@ -121,6 +122,7 @@ def pair_packer(special_ids, sequence_length):
         return {"token_ids": token_ids, "segment_ids": tf.cast(segment_ids[:length], tf.int32),
                 "padding_mask": tf.ones_like(token_ids)}
 
+    pack.packer = packer
     return pack
 
 

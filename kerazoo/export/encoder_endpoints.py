@@ -9,7 +9,7 @@ Each endpoint tokenizes its strings with the run's tokenizer, packs each as `[CL
 import tensorflow as tf
 
 from kerazoo.data.answer_spans import best_spans, pieces_with_offsets, question_context_packer
-from kerazoo.data.encoder_inputs import pack_single_segment, special_token_ids
+from kerazoo.data.encoder_inputs import pack_single_segment, pair_packer, special_token_ids
 from kerazoo.data.squad import MAX_QUESTION_LENGTH
 
 
@@ -34,6 +34,37 @@ def text_classification_endpoint(model, tokenizer, sequence_length):
         }
 
     return classify
+
+
+def text_pair_classification_endpoint(model, tokenizer, sequence_length):
+    """`first_texts`, `second_texts` (batch,) tf.string -> `probabilities` and `label`, each pair
+    packed as `[CLS] first [SEP] second [SEP]` (segment ids 0 then 1; the longer text cut first
+    when a pair exceeds `sequence_length`), as sentence-pair classifiers are trained.
+
+    Args: as `text_classification_endpoint`.
+    """
+    special = special_token_ids(tokenizer)
+    packer = pair_packer(special, sequence_length).packer
+    names = tf.constant(list(model.label_names))
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="first_texts"),
+                                  tf.TensorSpec([None], tf.string, name="second_texts")])
+    def classify_pairs(first_texts, second_texts):
+        first, second = (tf.cast(tokenizer.tokenize(texts), tf.int32)
+                         for texts in (first_texts, second_texts))
+        token_ids, segment_ids = packer((first, second))
+        time = tf.reduce_max(tf.minimum(first.row_lengths() + second.row_lengths() + 3,
+                                        sequence_length))
+        token_ids = tf.cast(token_ids[:, :time], tf.int32)
+        inputs = {"token_ids": token_ids, "segment_ids": tf.cast(segment_ids[:, :time], tf.int32),
+                  "padding_mask": tf.cast(token_ids != special["pad"], tf.int32)}
+        probabilities = tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
+        return {
+            "probabilities": probabilities,
+            "label": tf.gather(names, tf.argmax(probabilities, axis=-1)),
+        }
+
+    return classify_pairs
 
 
 def mean_pooled(sequence_output, padding_mask):

@@ -30,7 +30,10 @@ from kerazoo.data import (
     tokenize_labelled,
 )
 from kerazoo.export import forward_endpoint
-from kerazoo.export.encoder_endpoints import text_classification_endpoint
+from kerazoo.export.encoder_endpoints import (
+    text_classification_endpoint,
+    text_pair_classification_endpoint,
+)
 from kerazoo.tasks.encoder_start import (
     add_encoder_start_arguments,
     checked_sequence_length,
@@ -149,10 +152,13 @@ class TextClassificationTask(Task):
 
 
 def classify_endpoints(model, tokenizer, options=None):
-    """`serving_default`: `texts` -> `probabilities` and `label`; `logits`: the encoder inputs
-    -> logits."""
+    """`serving_default`: `texts` -> `probabilities` and `label`; `classify_pairs`:
+    `first_texts`, `second_texts` -> the same, for sentence-pair classifiers; `logits`: the
+    encoder inputs -> logits."""
     return {
         "serving_default": text_classification_endpoint(
+            model, tokenizer, model.max_sequence_length),
+        "classify_pairs": text_pair_classification_endpoint(
             model, tokenizer, model.max_sequence_length),
         "logits": forward_endpoint(model),
     }

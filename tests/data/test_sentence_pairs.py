@@ -1,10 +1,12 @@
 """Sentence-pair classification data: `sentence1`/`sentence2` TSV files packed as
-`[CLS] A [SEP] B [SEP]` with segment ids, cut round robin, and trained through the CLI."""
+`[CLS] A [SEP] B [SEP]` with segment ids, cut round robin, trained through the CLI and served
+from the exported SavedModel in a fresh TensorFlow-only process."""
 
 import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from kerazoo.cli.main import main
 from kerazoo.data import (
@@ -14,6 +16,8 @@ from kerazoo.data import (
     tokenize_labelled,
     train_word_piece,
 )
+from kerazoo.runs import load_run
+from tests.export.fresh_process import serve_in_fresh_process
 
 ROWS = [("the cat sat", "the cat sat", "same"), ("a dog ran", "the cat sat", "different"),
         ("birds sing loudly", "birds sing loudly", "same"), ("the cat sat", "a dog ran", "different")]
@@ -23,6 +27,19 @@ def pair_file(path, rows):
     path.write_text("index\tsentence1\tsentence2\tlabel\n" + "".join(
         f"{i}\t{a}\t{b}\t{label}\n" for i, (a, b, label) in enumerate(rows)), encoding="utf-8")
     return path
+
+
+def packed_by_hand(pairs, tokenizer):
+    special = special_token_ids(tokenizer)
+    rows = [[special["cls"], *tokenizer.tokenize(a), special["sep"], *tokenizer.tokenize(b),
+             special["sep"]] for a, b in pairs]
+    segments = [[0] * (len(tokenizer.tokenize(a)) + 2) + [1] * (len(tokenizer.tokenize(b)) + 1)
+                for a, b in pairs]
+    width = max(map(len, rows))
+    pad = lambda row, value: list(row) + [value] * (width - len(row))  # noqa: E731
+    return {"token_ids": np.array([pad(r, special["pad"]) for r in rows], np.int32),
+            "segment_ids": np.array([pad(s, 0) for s in segments], np.int32),
+            "padding_mask": np.array([pad([1] * len(r), 0) for r in rows], np.int32)}
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +102,13 @@ def test_a_pair_classifier_trains_and_evaluates_from_the_command_line(tmp_path, 
     assert main(["evaluate", str(run_dir), "--data", str(data)]) == 0
     metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert metrics["examples"] == len(rows) and 0.0 <= metrics["accuracy"] <= 1.0
+    served = tmp_path / "served"
+    assert main(["export", str(run_dir), "--task", "classify", "--out", str(served)]) == 0
+    pairs = [row[:2] for row in ROWS]
+    (answer,) = serve_in_fresh_process([(served, "classify_pairs", {
+        "first_texts": [a for a, _ in pairs], "second_texts": [b for _, b in pairs]})],
+        cwd=tmp_path)
+    model, tokenizer, _ = load_run(run_dir)
+    expected = tf.nn.softmax(model(packed_by_hand(pairs, tokenizer), training=False)).numpy()
+    np.testing.assert_allclose(answer["probabilities"], expected, atol=1e-5)
+    assert answer["label"] == [model.label_names[i] for i in expected.argmax(axis=1)]
