@@ -121,3 +121,10 @@ __all__ += [
     "tagging_examples",
     "words_tensor",
 ]
+from kerazoo.data.squad import QAExample, read_squad, span_dataset, span_features
+
+__all__ += ["QAExample", "read_squad", "span_dataset", "span_features"]
+
+from kerazoo.data.text_classification import tokenize_labelled
+
+__all__ += ["tokenize_labelled"]

@@ -4,6 +4,8 @@ The packing runs in TensorFlow ops, so the same code serves `tf.data` pipelines 
 SavedModels (strings in, inputs made in the graph).
 """
 
+import keras_hub
+import numpy as np
 import tensorflow as tf
 
 # BERT's special tokens; every encoder task needs them in the vocabulary.
@@ -93,3 +95,30 @@ def pack_example(token_ids, special_ids, sequence_length):
         "segment_ids": tf.zeros_like(packed),
         "padding_mask": tf.ones_like(packed),
     }
+
+
+def pair_packer(special_ids, sequence_length):
+    """A function packing one pair of 1-D id rows as `[CLS] first [SEP] second [SEP]`, unpadded.
+
+    keras-hub's `MultiSegmentPacker` packs (cutting the longer row first, "round_robin", when
+    the pair exceeds `sequence_length`); segment ids are 0 up to the first `[SEP]`, then 1.
+
+    Returns:
+        `pack((first, second))` -> dict of 1-D int32 `token_ids`, `segment_ids`, `padding_mask`;
+        `pack.packer` is the `MultiSegmentPacker` (it also packs ragged batches).
+    """
+    packer = keras_hub.layers.MultiSegmentPacker(
+        sequence_length=sequence_length, start_value=special_ids["cls"],
+        end_value=special_ids["sep"], pad_value=special_ids["pad"], truncate="round_robin")
+
+    def pack(pair):
+        first, second = (tf.cast(ids, tf.int32) for ids in pair)
+        token_ids, segment_ids = packer((first, second))
+        length = tf.minimum(tf.size(first) + tf.size(second) + 3, sequence_length)
+        token_ids = tf.cast(token_ids[:length], tf.int32)
+        return {"token_ids": token_ids, "segment_ids": tf.cast(segment_ids[:length], tf.int32),
+                "padding_mask": tf.ones_like(token_ids)}
+
+    pack.packer = packer
+    return pack
+

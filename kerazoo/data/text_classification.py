@@ -1,11 +1,15 @@
 """Labelled sentences for text classification: TSV files in, length-bucketed batches out.
 
 A file is GLUE's TSV layout (SST-2's `train.tsv`/`dev.tsv`): a header line naming a `sentence`
-column and a `label` column, then one example a line, fields split by tabs. Batches are bucketed
+column and a `label` column, then one example a line, fields split by tabs. A header with
+`sentence1` and `sentence2` columns instead (GLUE's RTE layout) makes every example a sentence
+pair, packed as `[CLS] sentence1 [SEP] sentence2 [SEP]` with segment ids 0 then 1 (keras-hub's
+`MultiSegmentPacker`, cutting the longer sentence first when a pair is too long). Batches are bucketed
 by length: examples of similar length are batched together and padded only to the longest of
 their batch, so short sentences do not pay for the longest one's positions.
 """
 
+import functools
 import pathlib
 from typing import NamedTuple
 
@@ -13,10 +17,11 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.data.bucketing import bucket_by_length
-from kerazoo.data.encoder_inputs import pack_example, tokenize_to_ragged
+from kerazoo.data.encoder_inputs import pack_example, pair_packer, tokenize_to_ragged
 from kerazoo.data.text_files import read_text_lines
 
 SENTENCE_COLUMN = "sentence"
+PAIR_COLUMNS = ("sentence1", "sentence2")
 LABEL_COLUMN = "label"
 
 
@@ -25,6 +30,7 @@ class LabelledSentences(NamedTuple):
 
     sentences: list
     labels: list  # str, as written in the file
+    second_sentences: list | None = None  # the pairs' second sentences, or None
 
 
 def read_labelled_tsv(path):
@@ -38,15 +44,19 @@ def read_labelled_tsv(path):
     """
     lines = read_text_lines(path, argument="data")
     header = lines[0].rstrip("\r").split("\t")
-    missing = [name for name in (SENTENCE_COLUMN, LABEL_COLUMN) if name not in header]
+    text_columns = (PAIR_COLUMNS if all(name in header for name in PAIR_COLUMNS)
+                    else (SENTENCE_COLUMN,))
+    missing = [name for name in (*text_columns, LABEL_COLUMN) if name not in header]
     if missing:
         raise ValueError(
             f"{str(path)!r} has the header {header}, without the column(s) {missing}: expected a "
-            f"tab-separated file whose first line names `{SENTENCE_COLUMN}` and `{LABEL_COLUMN}` "
-            "(GLUE's SST-2 layout)."
+            f"tab-separated file whose first line names `{SENTENCE_COLUMN}` (or "
+            f"`{PAIR_COLUMNS[0]}` and `{PAIR_COLUMNS[1]}` for sentence pairs) and "
+            f"`{LABEL_COLUMN}` (GLUE's SST-2 and RTE layouts)."
         )
-    sentence_index, label_index = header.index(SENTENCE_COLUMN), header.index(LABEL_COLUMN)
-    sentences, labels = [], []
+    text_indices = [header.index(name) for name in text_columns]
+    label_index = header.index(LABEL_COLUMN)
+    texts, labels = [[] for _ in text_columns], []
     for number, line in enumerate(lines[1:], start=2):
         line = line.rstrip("\r")
         if not line.strip():
@@ -57,14 +67,15 @@ def read_labelled_tsv(path):
                 f"{str(path)!r} line {number} has {len(fields)} tab-separated field(s); the "
                 f"header names {len(header)}."
             )
-        sentence = fields[sentence_index].rstrip()
-        if not sentence.strip():
-            raise ValueError(f"{str(path)!r} line {number} has an empty sentence.")
-        sentences.append(sentence)
+        for column, index in zip(texts, text_indices):
+            sentence = fields[index].rstrip()
+            if not sentence.strip():
+                raise ValueError(f"{str(path)!r} line {number} has an empty sentence.")
+            column.append(sentence)
         labels.append(fields[label_index].strip())
-    if not sentences:
+    if not labels:
         raise ValueError(f"{str(path)!r} holds no example after its header.")
-    return LabelledSentences(sentences, labels)
+    return LabelledSentences(texts[0], labels, texts[1] if len(texts) > 1 else None)
 
 
 def label_names_of(labels):
@@ -96,6 +107,15 @@ def label_ids(labels, label_names, source="data"):
     return np.array([index[label] for label in labels], np.int32)
 
 
+def tokenize_labelled(examples, tokenizer):
+    """Token ids of `LabelledSentences`: a ragged tensor, or a pair of them for sentence pairs
+    (what `classification_dataset` takes)."""
+    first = tokenize_sentences(examples.sentences, tokenizer)
+    if examples.second_sentences is None:
+        return first
+    return first, tokenize_sentences(examples.second_sentences, tokenizer)
+
+
 def tokenize_sentences(sentences, tokenizer, batch_size=4096):
     """Token ids of each sentence (without special tokens), as a `tf.RaggedTensor`."""
     pieces = [tokenize_to_ragged(tokenizer, sentences[start:start + batch_size])
@@ -117,7 +137,8 @@ def classification_dataset(
     """Length-bucketed batches of `(inputs, label ids)`.
 
     Args:
-        token_ids: (examples, None) int `tf.RaggedTensor` from `tokenize_sentences`.
+        token_ids: (examples, None) int `tf.RaggedTensor` from `tokenize_sentences`, or a pair
+            of them for sentence pairs (`tokenize_labelled`).
         labels: (examples,) int32 label ids.
         special_ids: `kerazoo.data.special_token_ids(tokenizer)`.
         sequence_length: int, the longest packed example; longer ones are cut.
@@ -134,12 +155,16 @@ def classification_dataset(
     dataset = tf.data.Dataset.from_tensor_slices((token_ids, tf.constant(labels, tf.int32)))
     if shuffle:
         dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(
-        lambda ids, label: (pack_example(ids, special_ids, sequence_length), label),
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=True,
-    )
-    lengths = np.minimum(token_ids.row_lengths().numpy() + 2, sequence_length)
+    if isinstance(token_ids, tuple):
+        pack = pair_packer(special_ids, sequence_length)
+        lengths = np.minimum(sum(ids.row_lengths().numpy() for ids in token_ids) + 3,
+                             sequence_length)
+    else:
+        pack = functools.partial(pack_example, special_ids=special_ids,
+                                 sequence_length=sequence_length)
+        lengths = np.minimum(token_ids.row_lengths().numpy() + 2, sequence_length)
+    dataset = dataset.map(lambda ids, label: (pack(ids), label),
+                          num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     padding = ({"token_ids": special_ids["pad"], "segment_ids": 0, "padding_mask": 0}, 0)
     return bucket_by_length(dataset, lengths, sequence_length, batch_size, padding,
                             drop_remainder=drop_remainder)

@@ -8,7 +8,9 @@ Each endpoint tokenizes its strings with the run's tokenizer, packs each as `[CL
 
 import tensorflow as tf
 
-from kerazoo.data.encoder_inputs import pack_single_segment, special_token_ids
+from kerazoo.data.answer_spans import best_spans, pieces_with_offsets, question_context_packer
+from kerazoo.data.encoder_inputs import pack_single_segment, pair_packer, special_token_ids
+from kerazoo.data.squad import MAX_QUESTION_LENGTH
 
 
 def text_classification_endpoint(model, tokenizer, sequence_length):
@@ -32,6 +34,37 @@ def text_classification_endpoint(model, tokenizer, sequence_length):
         }
 
     return classify
+
+
+def text_pair_classification_endpoint(model, tokenizer, sequence_length):
+    """`first_texts`, `second_texts` (batch,) tf.string -> `probabilities` and `label`, each pair
+    packed as `[CLS] first [SEP] second [SEP]` (segment ids 0 then 1; the longer text cut first
+    when a pair exceeds `sequence_length`), as sentence-pair classifiers are trained.
+
+    Args: as `text_classification_endpoint`.
+    """
+    special = special_token_ids(tokenizer)
+    packer = pair_packer(special, sequence_length).packer
+    names = tf.constant(list(model.label_names))
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="first_texts"),
+                                  tf.TensorSpec([None], tf.string, name="second_texts")])
+    def classify_pairs(first_texts, second_texts):
+        first, second = (tf.cast(tokenizer.tokenize(texts), tf.int32)
+                         for texts in (first_texts, second_texts))
+        token_ids, segment_ids = packer((first, second))
+        time = tf.reduce_max(tf.minimum(first.row_lengths() + second.row_lengths() + 3,
+                                        sequence_length))
+        token_ids = tf.cast(token_ids[:, :time], tf.int32)
+        inputs = {"token_ids": token_ids, "segment_ids": tf.cast(segment_ids[:, :time], tf.int32),
+                  "padding_mask": tf.cast(token_ids != special["pad"], tf.int32)}
+        probabilities = tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
+        return {
+            "probabilities": probabilities,
+            "label": tf.gather(names, tf.argmax(probabilities, axis=-1)),
+        }
+
+    return classify_pairs
 
 
 def mean_pooled(sequence_output, padding_mask):
@@ -64,3 +97,62 @@ def text_embedding_endpoint(backbone, tokenizer, sequence_length):
         return {"embeddings": mean_pooled(outputs["sequence_output"], inputs["padding_mask"])}
 
     return embed
+
+
+def span_qa_endpoint(model, tokenizer, sequence_length):
+    """`questions` and `contexts` (batch,) tf.string -> `answer` (batch,) tf.string and `score`.
+
+    Each pair is packed as `[CLS] question [SEP] context [SEP]` (the question cut to 64 pieces,
+    the context to what then fits in `sequence_length`: one window, no striding); the answer is
+    the best span of at most 30 pieces (`kerazoo.data.answer_spans.best_spans`), cut from the
+    context by its byte offsets, and `score` (batch,) float32 the model's probability of that
+    start times that end. An empty context answers "" with score 0.
+
+    Args:
+        model: a `BertSpanExtractor`-like model: encoder inputs -> (batch, 2, time) logits.
+        tokenizer: its WordPiece tokenizer.
+        sequence_length: int, the longest packed pair.
+    """
+    special = special_token_ids(tokenizer)
+    packer = question_context_packer(special, sequence_length)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="questions"),
+                                  tf.TensorSpec([None], tf.string, name="contexts")])
+    def answer(questions, contexts):
+        question_ids = tokenizer.tokenize(questions)
+        if not isinstance(question_ids, tf.RaggedTensor):
+            question_ids = tf.RaggedTensor.from_tensor(question_ids)
+        question_ids = tf.cast(question_ids, tf.int32)[:, :MAX_QUESTION_LENGTH]
+        context_ids, starts, ends = pieces_with_offsets(tokenizer, contexts)
+        token_ids, segment_ids = packer((question_ids, context_ids))
+        first = tf.cast(question_ids.row_lengths(), tf.int32) + 2  # position of context piece 0
+        kept = tf.clip_by_value(tf.cast(context_ids.row_lengths(), tf.int32),
+                                0, sequence_length - first - 1)
+        time = tf.reduce_max(first + kept + 1)
+        token_ids, segment_ids = token_ids[:, :time], segment_ids[:, :time]
+        inputs = {"token_ids": tf.cast(token_ids, tf.int32),
+                  "segment_ids": tf.cast(segment_ids, tf.int32),
+                  "padding_mask": tf.cast(token_ids != special["pad"], tf.int32)}
+        logits = tf.cast(model(inputs, training=False), tf.float32)
+        positions = tf.range(time)[None, :]
+        context_mask = (positions >= first[:, None]) & (positions < (first + kept)[:, None])
+        start, end, _ = best_spans(logits, context_mask)
+        probabilities = tf.nn.softmax(logits, axis=-1)  # (batch, 2, time)
+        score = (tf.gather(probabilities[:, 0], start, batch_dims=1)
+                 * tf.gather(probabilities[:, 1], end, batch_dims=1))
+        found = kept > 0
+        # Flat index + 1 of each chosen piece, 0 (a padding entry) for an empty context.
+        row_start = starts.row_splits[:-1] + 1
+
+        def offset_of(position, offsets):
+            piece = tf.cast(tf.clip_by_value(position - first, 0, tf.maximum(kept - 1, 0)),
+                            tf.int64)
+            values = tf.concat([tf.zeros([1], tf.int64), offsets.flat_values], axis=0)
+            return tf.gather(values, tf.where(found, row_start + piece, 0))
+
+        byte_start, byte_end = offset_of(start, starts), offset_of(end, ends)
+        length = tf.where(found, byte_end - byte_start, 0)
+        text = tf.strings.substr(contexts, tf.where(found, byte_start, 0), length, unit="BYTE")
+        return {"answer": text, "score": tf.where(found, score, 0.0)}
+
+    return answer

@@ -65,3 +65,6 @@ from kerazoo.models.elmo_embedder import ElmoEmbedder
 from kerazoo.models.elmo_language_model import ElmoBidirectionalLM
 
 __all__ += ["ElmoBackbone", "ElmoBidirectionalLM", "ElmoConfig", "ElmoEmbedder"]
+from kerazoo.models.bert_span_extractor import BertSpanExtractor
+
+__all__ += ["BertSpanExtractor"]

@@ -11,7 +11,9 @@ a registered `Family` with its own task, all sharing the presets below:
 - `bert_encoder`: the bare `BertBackbone`, what a Hugging Face `BertModel`
   checkpoint converts to; its `text_embedding` task exports sentence
   embeddings and is the starting point other families fine-tune from
-  (`kerazoo train bert_classifier --init RUN_DIR`).
+  (`kerazoo train bert_classifier --init RUN_DIR`);
+- `bert_qa`: `BertSpanExtractor`, start and end logits for extractive question answering,
+  fine-tuned with the `span_qa` task (SQuAD format).
 
 So `kerazoo train FAMILY` picks the job by the family's name, as for every
 other family, and the command line needs no BERT-specific switch.
@@ -21,6 +23,7 @@ import dataclasses
 
 from kerazoo.models.bert_backbone import BertBackbone
 from kerazoo.models.bert_masked_lm import BertMaskedLM
+from kerazoo.models.bert_span_extractor import BertSpanExtractor
 from kerazoo.models.bert_text_classifier import BertTextClassifier
 from kerazoo.models.bert_token_classifier import BertTokenClassifier
 from kerazoo.models.registry import Family, register_family
@@ -175,6 +178,33 @@ register_family(
             "min_learning_rate": 0.0,
             "steps": 1000,
             "epochs": 5,
+            "jit_compile": False,
+        },
+    )
+)
+
+
+def build_bert_span_extractor(dtype=None, **hyperparameters):
+    """A `BertSpanExtractor` on a new `BertBackbone`."""
+    return BertSpanExtractor(build_bert_backbone(dtype=dtype, **hyperparameters))
+
+
+register_family(
+    Family(
+        name="bert_qa",
+        config_class=BertConfig,
+        builder=build_bert_span_extractor,
+        presets=PRESETS,
+        default_preset="bert-tiny",
+        description="BERT encoder with a span-extraction head (start/end logits) for QA",
+        task="span_qa",
+        # As bert_classifier: bucketed batches change shape, so no XLA.
+        recipe={
+            **_RECIPE,
+            "peak_learning_rate": 1e-4,
+            "min_learning_rate": 0.0,
+            "steps": 2000,
+            "epochs": 2,
             "jit_compile": False,
         },
     )

@@ -54,3 +54,7 @@ from kerazoo.tasks import bidirectional_lm  # noqa: F401  (registers the task)
 from kerazoo.tasks.bidirectional_lm import BidirectionalLMTask
 
 __all__ += ["BidirectionalLMTask"]
+from kerazoo.tasks import span_qa  # noqa: F401  (registers the task)
+from kerazoo.tasks.span_qa import SpanQATask
+
+__all__ += ["SpanQATask"]

@@ -33,6 +33,7 @@ from kerazoo.export.saved_model import check_export_folder
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
 from kerazoo.tasks.task_data import TaskData
+from kerazoo.tasks.text_embedding import embedding_endpoints
 from kerazoo.training.compiling import compile_model
 from kerazoo.training.metrics import masked_lm_accuracy
 
@@ -120,6 +121,10 @@ class MaskedLMTask(Task):
             "perplexity": float(results["perplexity"]),
             "windows": len(windows),
         }
+
+    def export_variants(self, model):
+        """`embed`: sentence embeddings of the pretrained encoder (`text_embedding`'s)."""
+        return {"embed": embedding_endpoints}
 
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
         """`serving_default` and `logits`: the encoder inputs and `mask_positions` -> logits."""

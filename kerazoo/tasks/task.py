@@ -5,6 +5,11 @@ the task says how data becomes `tf.data` pipelines, which loss and metrics
 train it, what to show at the end of training, how to evaluate it and which
 SavedModel signatures to export. Families with the same kind of job share a
 task (every causal language model uses `CausalLMTask`).
+
+Exports: `kerazoo export RUN_DIR --out DIR` writes the task's own export (`export`);
+`kerazoo export RUN_DIR --task NAME --out DIR` writes one of the task's named export variants
+(`export_variants`, e.g. `classify`, `tag`, `qa`, `embed`). The command line knows no variant:
+a task offers one by returning it from `export_variants`, and `export_variant` writes it.
 """
 
 import abc
@@ -74,6 +79,48 @@ class Task(abc.ABC):
     @abc.abstractmethod
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
         """Write the task's SavedModel to `out_dir`; returns (path, signature names)."""
+
+    def export_variants(self, model):
+        """The exports `kerazoo export RUN_DIR --task NAME` can write of this task's `model`.
+
+        Override it to offer variants; the rest (choosing, the error for a name the run cannot
+        export, writing the SavedModel) is `export_variant`'s.
+
+        Args:
+            model: the run's model (a task may offer a variant only for some models).
+
+        Returns:
+            dict: variant name -> `endpoints(model, tokenizer, options)`, a callable returning
+            the SavedModel's signatures as `{signature name: tf.function}` (each with an input
+            signature, one named `serving_default`); `options` are the export command's
+            options. Empty by default.
+        """
+        return {}
+
+    def export_variant(self, variant, model, tokenizer, out_dir, options, overwrite=False):
+        """Write the export `variant` of `model` (see `export_variants`) to `out_dir`.
+
+        Returns:
+            `(path, signature names)`.
+
+        Raises:
+            ValueError: this task offers no variant `variant` for `model` (names those it
+                offers), or `out_dir` exists without `overwrite`.
+        """
+        from kerazoo.export import write_saved_model
+        from kerazoo.export.saved_model import check_export_folder
+
+        variants = self.export_variants(model)
+        if variant not in variants:
+            offered = ", ".join(sorted(variants)) or "none (plain `kerazoo export` only)"
+            raise ValueError(
+                f"A run of the {self.name!r} task cannot export --task {variant!r}; its "
+                f"exports: {offered}."
+            )
+        check_export_folder(out_dir, overwrite)
+        endpoints = variants[variant](model, tokenizer, options)
+        path = write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
+        return path, tuple(endpoints)
 
     def generate(self, model, tokenizer, prompts, options):
         """Generated text for `prompts` with the sampling flags in `options`."""

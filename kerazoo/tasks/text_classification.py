@@ -2,7 +2,9 @@
 
 Data: GLUE-style TSV files (`sentence` and `label` columns; by default the shipped SST-2
 `train.tsv`, validated on its `dev.tsv`), packed as `[CLS] sentence [SEP]` and batched by length
-(`kerazoo.data.classification_dataset`: each batch padded only to its longest sentence). The
+(`kerazoo.data.classification_dataset`: each batch padded only to its longest sentence). Files
+with `sentence1` and `sentence2` columns instead are sentence pairs, packed as
+`[CLS] sentence1 [SEP] sentence2 [SEP]` with segment ids 0 then 1. The
 tokenizer is a WordPiece vocabulary trained on the training sentences, or, with `--init RUN_DIR`,
 the tokenizer of a pretrained run whose encoder the new model starts from (a converted
 Hugging Face checkpoint, a `bert` run). Loss: cross-entropy of the class logits; metric:
@@ -25,21 +27,23 @@ from kerazoo.data import (
     read_labelled_tsv,
     shipped_sst2,
     special_token_ids,
-    tokenize_sentences,
+    tokenize_labelled,
 )
-from kerazoo.export import forward_endpoint, write_saved_model
-from kerazoo.export.encoder_endpoints import text_classification_endpoint
-from kerazoo.export.saved_model import check_export_folder
-from kerazoo.tasks.encoder_fine_tuning import (
-    add_encoder_arguments,
+from kerazoo.export import forward_endpoint
+from kerazoo.export.encoder_endpoints import (
+    text_classification_endpoint,
+    text_pair_classification_endpoint,
+)
+from kerazoo.tasks.encoder_start import (
+    add_encoder_start_arguments,
     checked_sequence_length,
     encoder_start,
-    sentences_longer_than,
     warn_cut,
 )
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
 from kerazoo.tasks.task_data import TaskData
+from kerazoo.tasks.text_embedding import embedding_endpoints
 from kerazoo.training.metrics import classification_scores
 
 DEFAULT_SEQUENCE_LENGTH = 128
@@ -54,7 +58,10 @@ class TextClassificationTask(Task):
         parser.add_argument("--validation-data", default=None,
                             help="TSV file to validate on after each epoch (default: the "
                                  "shipped SST-2 dev.tsv when --data is unset, else none)")
-        add_encoder_arguments(parser, "sentences", DEFAULT_SEQUENCE_LENGTH)
+        parser.add_argument("--sequence-length", type=int, default=DEFAULT_SEQUENCE_LENGTH,
+                            help="longest packed sentence, [CLS] and [SEP] included; longer "
+                                 "ones are cut (%(default)s)")
+        add_encoder_start_arguments(parser)
         parser.add_argument("--label-names", default=None,
                             help="comma-separated class names in logit order (default: the "
                                  "training labels, sorted)")
@@ -69,14 +76,16 @@ class TextClassificationTask(Task):
             [name.strip() for name in options.label_names.split(",")]
             if options.label_names else label_names_of(train.labels)
         )
-        tokenizer, overrides, prepare_model = encoder_start(options, train.sentences)
+        start = encoder_start(options, train.sentences + (train.second_sentences or []))
+        tokenizer, prepare_model = start.tokenizer, start.prepare_model
+        overrides = dict(start.model_overrides)
         overrides["label_names"] = tuple(label_names)
         special = special_token_ids(tokenizer)
         max_length = overrides.get("max_sequence_length", model_config.max_sequence_length)
         sequence_length = checked_sequence_length(options.sequence_length, max_length)
 
-        token_ids = tokenize_sentences(train.sentences, tokenizer)
-        warn_cut(sentences_longer_than(token_ids, sequence_length), sequence_length, train_path)
+        token_ids = tokenize_labelled(train, tokenizer)
+        warn_cut(examples_cut(token_ids, sequence_length), sequence_length, train_path)
         train_ds = classification_dataset(
             token_ids, label_ids(train.labels, label_names, train_path), special,
             sequence_length, batch_size, shuffle=True, seed=seed, drop_remainder=True,
@@ -85,7 +94,7 @@ class TextClassificationTask(Task):
         if validation_path:
             validation = read_labelled_tsv(validation_path)
             validation_ds = classification_dataset(
-                tokenize_sentences(validation.sentences, tokenizer),
+                tokenize_labelled(validation, tokenizer),
                 label_ids(validation.labels, label_names, validation_path),
                 special, sequence_length, batch_size,
             )
@@ -118,7 +127,7 @@ class TextClassificationTask(Task):
         examples = read_labelled_tsv(source)
         true_ids = label_ids(examples.labels, model.label_names, source)
         dataset = classification_dataset(
-            tokenize_sentences(examples.sentences, tokenizer), true_ids,
+            tokenize_labelled(examples, tokenizer), true_ids,
             special_token_ids(tokenizer), model.max_sequence_length, batch_size,
         )
         predict = tf.function(lambda inputs: model(inputs, training=False),
@@ -134,17 +143,33 @@ class TextClassificationTask(Task):
         scores = classification_scores(labels, predictions, len(model.label_names))
         return {"loss": total_loss / len(labels), **scores}
 
+    def export_variants(self, model):
+        """`classify` (also the plain export) and `embed` (`text_embedding`'s)."""
+        return {"classify": classify_endpoints, "embed": embedding_endpoints}
+
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
-        """`serving_default`: `texts` -> `probabilities` and `label`; `logits`: the encoder
-        inputs -> logits."""
-        check_export_folder(out_dir, overwrite)
-        endpoints = {
-            "serving_default": text_classification_endpoint(
-                model, tokenizer, model.max_sequence_length),
-            "logits": forward_endpoint(model),
-        }
-        path = write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
-        return path, tuple(endpoints)
+        """The `classify` export (`classify_endpoints`)."""
+        return self.export_variant("classify", model, tokenizer, out_dir, options, overwrite)
+
+
+def classify_endpoints(model, tokenizer, options=None):
+    """`serving_default`: `texts` -> `probabilities` and `label`; `classify_pairs`:
+    `first_texts`, `second_texts` -> the same, for sentence-pair classifiers; `logits`: the
+    encoder inputs -> logits."""
+    return {
+        "serving_default": text_classification_endpoint(
+            model, tokenizer, model.max_sequence_length),
+        "classify_pairs": text_pair_classification_endpoint(
+            model, tokenizer, model.max_sequence_length),
+        "logits": forward_endpoint(model),
+    }
+
+
+def examples_cut(token_ids, sequence_length):
+    """How many examples of `tokenize_labelled`'s ids are longer than `sequence_length` packed."""
+    rows = token_ids if isinstance(token_ids, tuple) else (token_ids,)
+    packed = sum(ids.row_lengths().numpy() for ids in rows) + len(rows) + 1
+    return int(np.sum(packed > sequence_length))
 
 
 register_task(TextClassificationTask())

@@ -14,9 +14,7 @@ import numpy as np
 
 from kerazoo.data import pack_single_segment, special_token_ids
 from kerazoo.data.encoder_inputs import tokenize_to_ragged
-from kerazoo.export import write_saved_model
 from kerazoo.export.encoder_endpoints import mean_pooled, text_embedding_endpoint
-from kerazoo.export.saved_model import check_export_folder
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
 
@@ -81,16 +79,21 @@ class TextEmbeddingTask(Task):
             "(`kerazoo export RUN_DIR --out DIR`) and compare embeddings, or fine-tune it."
         )
 
-    def export(self, model, tokenizer, out_dir, options, overwrite=False):
-        """`serving_default`: `texts` (batch,) tf.string -> `embeddings` (batch, hidden_dim)."""
-        check_export_folder(out_dir, overwrite)
-        encoder = getattr(model, "backbone", model)
-        endpoints = {
-            "serving_default": text_embedding_endpoint(
-                encoder, tokenizer, encoder.max_sequence_length),
-        }
-        path = write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
-        return path, tuple(endpoints)
+    def export_variants(self, model):
+        """`embed` (also the plain export)."""
+        return {"embed": embedding_endpoints}
 
+    def export(self, model, tokenizer, out_dir, options, overwrite=False):
+        """The `embed` export (`embedding_endpoints`)."""
+        return self.export_variant("embed", model, tokenizer, out_dir, options, overwrite)
+
+
+def embedding_endpoints(model, tokenizer, options=None):
+    """The `embed` export of any run with a BERT-style encoder (the model, or its `.backbone`):
+    `serving_default`: `texts` (batch,) tf.string -> `embeddings` (batch, hidden_dim), mean
+    pooling over the mask, L2-normalised."""
+    encoder = getattr(model, "backbone", model)
+    return {"serving_default": text_embedding_endpoint(
+        encoder, tokenizer, encoder.max_sequence_length)}
 
 register_task(TextEmbeddingTask())

@@ -29,11 +29,10 @@ from kerazoo.data import (
     words_tensor,
 )
 from kerazoo.data.token_classification import sentences_cut
-from kerazoo.export import forward_endpoint, write_saved_model
-from kerazoo.export.saved_model import check_export_folder
+from kerazoo.export import forward_endpoint
 from kerazoo.export.tagging import entity_tagging_endpoint, word_tagger
-from kerazoo.tasks.encoder_fine_tuning import (
-    add_encoder_arguments,
+from kerazoo.tasks.encoder_start import (
+    add_encoder_start_arguments,
     checked_sequence_length,
     encoder_start,
     warn_cut,
@@ -42,6 +41,7 @@ from kerazoo.tasks.entity_scores import entity_scores
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
 from kerazoo.tasks.task_data import TaskData
+from kerazoo.tasks.text_embedding import embedding_endpoints
 
 DEFAULT_SEQUENCE_LENGTH = 128
 
@@ -56,7 +56,10 @@ class TokenClassificationTask(Task):
                             help="CoNLL file (or WNUT-17 split name) to validate on after each "
                                  "epoch (default: the shipped WNUT-17 dev when --data is "
                                  "unset, else none)")
-        add_encoder_arguments(parser, "training words", DEFAULT_SEQUENCE_LENGTH)
+        parser.add_argument("--sequence-length", type=int, default=DEFAULT_SEQUENCE_LENGTH,
+                            help="longest packed sentence, [CLS] and [SEP] included; longer "
+                                 "ones are cut (%(default)s)")
+        add_encoder_start_arguments(parser)
 
     def prepare_data(self, options, model_config, batch_size, seed):
         train_path = conll_source(options.data or "train")
@@ -66,7 +69,9 @@ class TokenClassificationTask(Task):
         train = read_conll(train_path)
         label_names = tag_names_of(train.tags)
         texts = [" ".join(words) for words in train.words]
-        tokenizer, overrides, prepare_model = encoder_start(options, texts)
+        start = encoder_start(options, texts)
+        tokenizer, prepare_model = start.tokenizer, start.prepare_model
+        overrides = dict(start.model_overrides)
         overrides["label_names"] = tuple(label_names)
         special = special_token_ids(tokenizer)
         max_length = overrides.get("max_sequence_length", model_config.max_sequence_length)
@@ -129,17 +134,22 @@ class TokenClassificationTask(Task):
         predicted_ids = tf.ragged.constant(predicted, dtype=tf.int32, row_splits_dtype=tf.int64)
         return entity_scores(true_ids, predicted_ids, model.label_names)
 
+    def export_variants(self, model):
+        """`tag` (also the plain export) and `embed` (`text_embedding`'s)."""
+        return {"tag": tag_endpoints, "embed": embedding_endpoints}
+
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
-        """`serving_default`: `texts` -> entity spans (`entity_text`, `entity_label`,
-        `entity_start`, `entity_end`, `entity_count`); `logits`: the encoder inputs -> logits."""
-        check_export_folder(out_dir, overwrite)
-        endpoints = {
-            "serving_default": entity_tagging_endpoint(model, tokenizer,
-                                                        model.max_sequence_length),
-            "logits": forward_endpoint(model),
-        }
-        path = write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
-        return path, tuple(endpoints)
+        """The `tag` export (`tag_endpoints`)."""
+        return self.export_variant("tag", model, tokenizer, out_dir, options, overwrite)
+
+
+def tag_endpoints(model, tokenizer, options=None):
+    """`serving_default`: `texts` -> entity spans (`entity_text`, `entity_label`,
+    `entity_start`, `entity_end`, `entity_count`); `logits`: the encoder inputs -> logits."""
+    return {
+        "serving_default": entity_tagging_endpoint(model, tokenizer, model.max_sequence_length),
+        "logits": forward_endpoint(model),
+    }
 
 
 register_task(TokenClassificationTask())
