@@ -50,7 +50,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-import kerazoo  # noqa: E402
+import kerazoo.models  # noqa: E402
+import kerazoo.runs  # noqa: E402
+import kerazoo.tasks  # noqa: E402
 from benchmarks.common import markdown_table, train_window  # noqa: E402
 from kerazoo.cli.main import main as kerazoo_main  # noqa: E402
 from kerazoo.data import (  # noqa: E402

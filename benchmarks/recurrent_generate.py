@@ -18,11 +18,15 @@ a 16-token prompt and 256 new tokens, greedy. Contenders:
   cheapest way to re-run the prefix.
 
 Both recompute loops are `tf.while_loop`s compiled with XLA, like the
-Generator's, and every contender must produce the same greedy tokens. The
-weights are random, uniform in [-1, 1] (seeded; the preset's [-0.1, 0.1]
-leaves the untrained model's top logits within 1e-3 of each other, near
-ties that the kernels' different float rounding flips): speed does not
-depend on the values. Timed windows alternate between the
+Generator's, and every contender must produce the same greedy tokens
+(the table says how many of them agree). `--model` takes a trained
+`lstm_lm ptb-small` (`.keras`, e.g. a checkpoint of
+`benchmarks.lstm_ptb_quality`'s run), whose greedy choices are clear;
+without it the weights are random, uniform in [-1, 1] (seeded; the
+preset's [-0.1, 0.1] leaves an untrained model's top logits within 1e-3 of
+each other, near ties that the kernels' different float rounding flips,
+and [-1, 1] still has a few over 256 tokens). Speed does not depend on the
+values. Timed windows alternate between the
 contenders (`benchmarks.common.interleaved_seconds`); the ratio is the
 median of per-round ratios against the faster recompute.
 
@@ -117,11 +121,19 @@ class ExactPrefixRecompute(WholeBufferRecompute):
         return buffer
 
 
+def agreeing(tokens, reference, prompt_length):
+    """How many new tokens agree with `reference` before the first difference."""
+    new = list(zip(tokens[prompt_length:], reference[prompt_length:]))
+    return next((i for i, (a, b) in enumerate(new) if a != b), len(new))
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds per contender")
     parser.add_argument("--calls", type=int, default=1, help="generations per timed window")
     parser.add_argument("--quick", action="store_true", help="tiny run, a smoke test")
+    parser.add_argument("--model", default=None,
+                        help="a trained lstm_lm ptb-small .keras file (default: random weights)")
     parser.add_argument("--whole-buffer", action="store_true",
                         help="also time the model run on the whole padded buffer at every step")
     args = parser.parse_args()
@@ -137,7 +149,10 @@ def parse_args():
 def main():
     args = parse_args()
     keras.utils.set_random_seed(SEED)
-    model = kerazoo.models.build(FAMILY, PRESET, init_scale=1.0)
+    if args.model:
+        model = keras.saving.load_model(args.model, compile=False)  # No optimizer needed.
+    else:
+        model = kerazoo.models.build(FAMILY, PRESET, init_scale=1.0)
     prompt = np.random.default_rng(SEED).integers(0, model.vocabulary_size, PROMPT_LENGTH)
     prompt = prompt.tolist()
     whole, exact = WholeBufferRecompute(model), ExactPrefixRecompute(model)
@@ -151,11 +166,13 @@ def main():
     seconds, first_seconds, outputs = measure(runs, args)
     cached = outputs["Generator (state carried)"][0]
     same = {name: output == cached for name, output in outputs.items() if name.startswith("re")}
+    agree = {name: agreeing(outputs[name], cached, PROMPT_LENGTH) for name in same}
     recompute = min(same, key=lambda name: statistics.median(seconds[name]))
     ratio = median_ratio(seconds[recompute], seconds["Generator (state carried)"])
 
     print(
-        f"\nRecurrent generation, {FAMILY} {PRESET} ({model.count_params():,} parameters), "
+        f"\nRecurrent generation, {FAMILY} {PRESET} ({model.count_params():,} parameters, "
+        f"{'weights of ' + args.model if args.model else 'random weights'}), "
         f"batch 1, {PROMPT_LENGTH}-token prompt + {args.new_tokens} new tokens, greedy, "
         f"{datetime.date.today()}, {platform.machine()} with {os.cpu_count()} cores, "
         f"TensorFlow {tf.__version__}, Keras {keras.__version__}; {args.repeats} interleaved "
@@ -168,7 +185,8 @@ def main():
                          rate_rows(seconds, args.new_tokens, first_seconds, recompute)))
     print()
     for name, equal in same.items():
-        print(f"- {name}: same greedy tokens as the Generator: {'yes' if equal else 'NO'}")
+        print(f"- {name}: same greedy tokens as the Generator: {'yes' if equal else 'NO'} "
+              f"(the first {agree[name]} of {args.new_tokens} new tokens agree)")
     print()
     print(markdown_table(["goal", "result", "met?"], [[
         f"Generator / re-running the prefix >= {GOAL:g}x at {args.new_tokens} new tokens",
