@@ -7,11 +7,12 @@ parameters). The plain one is what a user writes:
     keras.Sequential([Embedding(V, 200), LSTM(200, return_sequences=True),
                       LSTM(200, return_sequences=True), Dense(V)])
 
-compiled with `keras.optimizers.AdamW`,
+compiled with the recipe's optimizer as Keras ships it (`keras.optimizers.SGD`
+for the PTB presets' Zaremba recipe, `AdamW` for kerazoo's),
 `SparseCategoricalCrossentropy(from_logits=True)` and Keras' default
 `jit_compile="auto"` (no XLA on a CPU). kerazoo's is
 `build("lstm_lm", "ptb-small")` compiled as `kerazoo train` compiles it
-(`build_optimizer`, the causal-LM loss and perplexity metric, the preset's
+(`optimizer_for`, the causal-LM loss and perplexity metric, the preset's
 recipe: `jit_compile=True`). Both read the same batches: PTB's training
 words as 20 contiguous streams cut into windows of 20 (batch 20 x 20 words,
 `causal_lm_contiguous_batches`).
@@ -60,7 +61,7 @@ from kerazoo.data import (  # noqa: E402
     ptb_tokenizer,
     tokenize_documents,
 )
-from kerazoo.training import build_optimizer, compile_model  # noqa: E402
+from kerazoo.training import compile_model, optimizer_for  # noqa: E402
 
 FAMILY, PRESET = "lstm_lm", "ptb-small"
 SEED = 1234
@@ -89,15 +90,23 @@ def plain_keras_lstm(vocabulary_size, width, layers, unroll=False):
     )
 
 
+def plain_optimizer(config):
+    """The optimizer of the recipe, as a user writes it in Keras."""
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(config.peak_learning_rate,
+                                    global_clipnorm=config.global_clipnorm)
+    return keras.optimizers.AdamW(
+        learning_rate=config.peak_learning_rate,
+        weight_decay=config.weight_decay,
+        beta_1=config.beta_1,
+        beta_2=config.beta_2,
+        global_clipnorm=config.global_clipnorm,
+    )
+
+
 def compile_plain(model, config, jit_compile):
     model.compile(
-        optimizer=keras.optimizers.AdamW(
-            learning_rate=config.peak_learning_rate,
-            weight_decay=config.weight_decay,
-            beta_1=config.beta_1,
-            beta_2=config.beta_2,
-            global_clipnorm=config.global_clipnorm,
-        ),
+        optimizer=plain_optimizer(config),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         jit_compile=jit_compile,
     )
@@ -105,14 +114,7 @@ def compile_plain(model, config, jit_compile):
 
 def compile_kerazoo(model, config, jit_compile):
     task = kerazoo.tasks.task_of(FAMILY)
-    optimizer = build_optimizer(
-        model,
-        config.learning_rate_schedule(),
-        weight_decay=config.weight_decay,
-        beta_1=config.beta_1,
-        beta_2=config.beta_2,
-        global_clipnorm=config.global_clipnorm,
-    )
+    optimizer = optimizer_for(model, config)
     compile_model(model, optimizer, task.loss(), task.metrics(), jit_compile=jit_compile)
 
 

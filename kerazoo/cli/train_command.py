@@ -80,6 +80,13 @@ def _family_in(argv):
     return words[1] if len(words) > 1 and words[0] == "train" else None
 
 
+def apply_preset_task_options(args, family, preset):
+    """Set the task options `preset` trains with on `args`, unless the user set them."""
+    for name, value in family.task_options_for(preset).items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+
+
 def _recipe_overrides(args):
     return {
         "steps": args.steps,
@@ -116,6 +123,7 @@ def run(args):
     task = get_task(family.task)
     preset = args.preset or family.default_preset
     model_config = resolve_config(args.family, preset)
+    apply_preset_task_options(args, family, preset)
     config, batch_size = training_settings(args.family, preset, **_recipe_overrides(args))
     if args.global_clipnorm == 0:
         config = dataclasses.replace(config, global_clipnorm=None)

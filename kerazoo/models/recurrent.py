@@ -16,13 +16,29 @@ The PTB presets take the standard 10,002-id PTB word tokenizer
 (`kerazoo.data.ptb_tokenizer`; the vocabulary size comes from the
 tokenizer whatever the preset says).
 
-Their recipe is kerazoo's (AdamW on the token-mean cross-entropy, warmup
-and cosine decay; `kerazoo.training.TrainConfig`) with the changes below
-(a higher learning rate, batch 32 and no XLA; the PTB presets batch 20 with
-XLA).
-Zaremba et al. trained with plain SGD at learning rate 1 on the loss
-summed over the unrolled steps, a recipe this AdamW one does not
-reproduce; the PTB presets' batch sizes are theirs (20).
+The default preset's recipe is kerazoo's (AdamW on the token-mean
+cross-entropy, warmup and cosine decay; `kerazoo.training.TrainConfig`)
+with a higher learning rate, batch 32 and no XLA.
+
+The PTB presets reproduce Zaremba et al.'s recipe (and TensorFlow's old
+PTB tutorial's): plain SGD, gradients clipped to a global norm of 5,
+truncated back-propagation through time over 20 contiguous streams (the
+state carried from batch to batch, `--stateful` on by default), the rate
+held for some epochs then decayed each epoch, XLA on. Zaremba et al.'s
+learning rate 1 is for the loss summed over the T unrolled steps (and
+averaged over the batch); kerazoo's loss is the mean over every token, T
+times smaller, and so is its gradient. The presets keep the token-mean
+loss, so the loss and perplexity kerazoo reports are per word, and scale
+the rate up by T and the clip norm down by T, which gives exactly their
+updates with plain SGD:
+
+- `ptb-small` (T = 20): rate 20 (= 1 x 20), clip 0.25 (= 5 / 20), 13
+  epochs, the rate halved at each epoch after the 4th;
+- `ptb-medium` (T = 35): rate 35, clip 5 / 35, 39 epochs, times 0.8 at
+  each epoch after the 6th.
+
+An epoch is one pass over PTB's 929,589 training tokens: 2,323 steps of
+20 x 20 words (1,327 of 20 x 35 for `ptb-medium`).
 """
 
 import dataclasses
@@ -82,10 +98,44 @@ RECIPE = {
     "batch_size": 32,
     "jit_compile": False,
 }
+
+
+def zaremba_recipe(window, epochs, constant_epochs, decay_per_epoch, steps_per_epoch):
+    """Zaremba et al.'s PTB recipe on kerazoo's token-mean loss (module docstring).
+
+    Args:
+        window: T, the unrolled steps (the preset's `max_sequence_length`).
+        epochs: passes over the training data.
+        constant_epochs: epochs at the full rate.
+        decay_per_epoch: the rate's factor at each later epoch.
+        steps_per_epoch: optimizer steps of one pass over PTB's training
+            tokens in batches of 20 x `window`.
+
+    Returns:
+        The `preset_recipes` entry: `TrainConfig` fields and `batch_size`.
+    """
+    summed_loss_rate, summed_loss_clipnorm = 1.0, 5.0
+    return {
+        "batch_size": 20,
+        "jit_compile": True,
+        "optimizer": "sgd",
+        "schedule": "step_decay",
+        "peak_learning_rate": summed_loss_rate * window,
+        "global_clipnorm": summed_loss_clipnorm / window,
+        "epochs": epochs,
+        "steps": epochs * steps_per_epoch,
+        "constant_epochs": constant_epochs,
+        "decay_per_epoch": decay_per_epoch,
+    }
+
+
 PRESET_RECIPES = {
-    "ptb-small": {"batch_size": 20, "jit_compile": True},
-    "ptb-medium": {"batch_size": 20, "jit_compile": True},
+    "ptb-small": zaremba_recipe(20, epochs=13, constant_epochs=4, decay_per_epoch=0.5,
+                                steps_per_epoch=2323),
+    "ptb-medium": zaremba_recipe(35, epochs=39, constant_epochs=6, decay_per_epoch=0.8,
+                                 steps_per_epoch=1327),
 }
+PRESET_TASK_OPTIONS = {"ptb-small": {"stateful": True}, "ptb-medium": {"stateful": True}}
 
 
 def build_recurrent_causal_lm(cell, dtype=None, **hyperparameters):
@@ -114,5 +164,6 @@ for _name, (_cell, _description) in FAMILIES.items():
             task="causal_lm",
             recipe=RECIPE,
             preset_recipes=PRESET_RECIPES,
+            preset_task_options=PRESET_TASK_OPTIONS,
         )
     )

@@ -29,6 +29,9 @@ class Family:
             and `batch_size`).
         preset_recipes: preset name -> settings where a preset differs from
             `recipe`.
+        preset_task_options: preset name -> the task's options (its
+            command-line flags, by `dest`) that training the preset turns on
+            unless the user sets them, e.g. `{"stateful": True}`.
     """
 
     name: str
@@ -40,10 +43,15 @@ class Family:
     task: str
     recipe: dict = dataclasses.field(default_factory=dict)
     preset_recipes: dict = dataclasses.field(default_factory=dict)
+    preset_task_options: dict = dataclasses.field(default_factory=dict)
 
     def recipe_for(self, preset=None):
         """The training settings of `preset` (default preset if None)."""
         return {**self.recipe, **self.preset_recipes.get(preset or self.default_preset, {})}
+
+    def task_options_for(self, preset=None):
+        """The task options `preset` (default preset if None) trains with by default."""
+        return dict(self.preset_task_options.get(preset or self.default_preset, {}))
 
 
 def register_family(family):
@@ -57,11 +65,12 @@ def register_family(family):
             f"Default preset {family.default_preset!r} of family {family.name!r} "
             f"is not among its presets {sorted(family.presets)}."
         )
-    unknown = sorted(set(family.preset_recipes) - set(family.presets))
-    if unknown:
-        raise ValueError(
-            f"`preset_recipes` of family {family.name!r} names unknown presets {unknown}."
-        )
+    for field in ("preset_recipes", "preset_task_options"):
+        unknown = sorted(set(getattr(family, field)) - set(family.presets))
+        if unknown:
+            raise ValueError(
+                f"`{field}` of family {family.name!r} names unknown presets {unknown}."
+            )
     _FAMILIES[family.name] = family
     return family
 

@@ -23,6 +23,7 @@ training window) and `vocabulary_size`, and a model of the decoding
 protocol (`kerazoo.generation.protocol`).
 """
 
+import argparse
 import functools
 import math
 
@@ -80,11 +81,13 @@ class CausalLMTask(Task):
                                  "included")
         parser.add_argument("--min-frequency", type=int, default=1,
                             help="rarer words become <UNK> (with --tokenizer word)")
-        parser.add_argument("--stateful", action="store_true",
+        parser.add_argument("--stateful", action=argparse.BooleanOptionalAction, default=None,
                             help="truncated back-propagation through time: the corpus as "
                                  "batch-size contiguous streams, the recurrent state carried "
                                  "from batch to batch and reset at each pass over the data "
-                                 "(models without a context window, one device)")
+                                 "(models without a context window, one device; default: "
+                                 "off, unless the preset turns it on, as the recurrent "
+                                 "PTB presets do)")
         parser.add_argument("--sample-tokens", type=int, default=300,
                             help="tokens of sample text generated at the end (0: none)")
         parser.add_argument("--sample-prompt", default=None,

@@ -6,10 +6,12 @@ import keras
 
 from kerazoo.training.inverse_sqrt_schedule import InverseSqrtSchedule
 from kerazoo.training.schedules import warmup_cosine_schedule
+from kerazoo.training.step_decay_schedule import StepDecaySchedule
 from kerazoo.utils.checks import check_int, check_real, check_type
 
 
-SCHEDULES = ("warmup_cosine", "inverse_sqrt")
+SCHEDULES = ("warmup_cosine", "inverse_sqrt", "step_decay")
+OPTIMIZERS = ("adamw", "sgd")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,7 +23,10 @@ class TrainConfig:
     gpt-nano and Tiny Shakespeare (1.87 validation loss in 2000 steps;
     benchmarks/RESULTS.md); a family overrides what differs for it
     (`kerazoo.models.Family.recipe`), and `kerazoo train` starts from the
-    same values. The learning rates are for the loss as a mean over tokens.
+    same values. The learning rates are for the loss as a mean over tokens,
+    and so is `global_clipnorm`: a recipe written for a loss summed over `T`
+    time steps (Zaremba et al.'s PTB LSTMs) multiplies its rate by `T` and
+    divides its clip norm by `T`, which gives the same updates (plain SGD).
 
     Args:
         steps: Total optimizer updates, >= 1; divisible by `epochs`
@@ -46,7 +51,16 @@ class TrainConfig:
         schedule: `"warmup_cosine"` (linear warmup, cosine decay to
             `min_learning_rate` at `steps`) or `"inverse_sqrt"` (the
             Transformer paper's: linear warmup, then decay as
-            1/sqrt(step), floored at `min_learning_rate`).
+            1/sqrt(step), floored at `min_learning_rate`) or `"step_decay"`
+            (`StepDecaySchedule`: `peak_learning_rate` for `constant_epochs`
+            epochs, then times `decay_per_epoch` at each later epoch; no
+            warmup, `warmup_steps` and `min_learning_rate` unused).
+        optimizer: `"adamw"` (`build_optimizer`) or `"sgd"` (plain SGD, no
+            momentum, no weight decay: `weight_decay` and the betas unused);
+            both clip to `global_clipnorm`.
+        constant_epochs: With `"step_decay"`, epochs at the peak rate, >= 1.
+        decay_per_epoch: With `"step_decay"`, the factor of each later
+            epoch, in (0, 1].
 
     Example:
 
@@ -67,6 +81,9 @@ class TrainConfig:
     steps_per_execution: int = 1
     keep_checkpoints: int = 3
     schedule: str = "warmup_cosine"
+    optimizer: str = "adamw"
+    constant_epochs: int = 4  # Zaremba et al.'s small PTB model's.
+    decay_per_epoch: float = 0.5
 
     def __post_init__(self):
         check_int("steps", self.steps, low=1)
@@ -84,6 +101,13 @@ class TrainConfig:
             raise ValueError(
                 f"`schedule` must be one of {SCHEDULES}, got {self.schedule!r}."
             )
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"`optimizer` must be one of {OPTIMIZERS}, got {self.optimizer!r}."
+            )
+        check_int("constant_epochs", self.constant_epochs, low=1)
+        check_real("decay_per_epoch", self.decay_per_epoch, low=0.0, high=1.0,
+                   low_inclusive=False, high_inclusive=True)
         # Building the schedule checks the rates and the warmup.
         self.learning_rate_schedule()
         check_real("weight_decay", self.weight_decay, low=0.0)
@@ -105,7 +129,12 @@ class TrainConfig:
     def learning_rate_schedule(
         self,
     ) -> keras.optimizers.schedules.LearningRateSchedule:
-        """Linear warmup to the peak, then `schedule`'s decay to the floor."""
+        """The `schedule`: warmup and decay to the floor, or the step decay."""
+        if self.schedule == "step_decay":
+            return StepDecaySchedule(
+                self.peak_learning_rate, self.steps_per_epoch, self.constant_epochs,
+                self.decay_per_epoch,
+            )
         if self.schedule == "inverse_sqrt":
             return InverseSqrtSchedule(
                 self.peak_learning_rate, max(self.warmup_steps, 1), self.min_learning_rate

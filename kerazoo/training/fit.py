@@ -16,7 +16,7 @@ from kerazoo.training.compiling import compile_model
 from kerazoo.training.config import TrainConfig
 from kerazoo.training.multi_worker import fit_across_workers
 from kerazoo.training.nan_guard import NanGuard
-from kerazoo.training.optimizers import build_optimizer
+from kerazoo.training.optimizers import optimizer_for
 from kerazoo.training.run_guard import (
     FINISHED,
     describe_finished,
@@ -47,7 +47,8 @@ def train(
 ) -> dict:
     """Trains `model` for `config.steps` optimizer updates, resumably.
 
-    Builds AdamW with the warmup-cosine schedule (`build_optimizer`), compiles
+    Builds the optimizer `config` names on its schedule (`optimizer_for`;
+    by default AdamW with the warmup-cosine schedule), compiles
     with the task's loss and metrics (`compile_model`; by default the
     token-mean cross-entropy and perplexity of a causal LM), and fits for `config.epochs` epochs of `config.steps_per_epoch` steps with
     keras progress bars and `default_callbacks(run_dir)`. `train_ds` is
@@ -161,14 +162,7 @@ def _fit(model, train_ds, validation_ds, run_dir, config, callbacks, verbose, lo
          metrics, strategy):
     """Compile and fit; resume from the backup; the run's whole history."""
     with strategy.scope(), _writable_run_dir(run_dir, strategy) as own_dir:
-        optimizer = build_optimizer(
-            model,
-            config.learning_rate_schedule(),
-            weight_decay=config.weight_decay,
-            beta_1=config.beta_1,
-            beta_2=config.beta_2,
-            global_clipnorm=config.global_clipnorm,
-        )
+        optimizer = optimizer_for(model, config)
         compile_model(
             model,
             optimizer,

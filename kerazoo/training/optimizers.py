@@ -1,4 +1,5 @@
-"""AdamW with weight decay only on matrices that are not embedding tables."""
+"""A run's optimizer: AdamW with weight decay only on matrices that are not
+embedding tables, or plain SGD (`optimizer_for`)."""
 
 import dataclasses
 import numbers
@@ -120,3 +121,35 @@ def decays(variable: keras.Variable) -> bool:
     """
     return len(variable.shape) >= 2 and variable.name != EMBEDDING_VARIABLE_NAME
 
+
+
+def optimizer_for(model: keras.Model, config: TrainConfig) -> keras.optimizers.Optimizer:
+    """The optimizer `config.optimizer` names, on `config`'s schedule and clipping.
+
+    `"adamw"`: `build_optimizer` with the config's weight decay and betas.
+    `"sgd"`: `keras.optimizers.SGD` without momentum or weight decay, as
+    Zaremba et al. 2014 trained their PTB LSTMs.
+
+    Call it inside the distribution strategy scope the model was built under.
+
+    Args:
+        model: A built model.
+        config: The run's `TrainConfig`.
+
+    Returns:
+        A keras optimizer, not yet built.
+    """
+    check_type("config", config, TrainConfig, "a TrainConfig")
+    schedule = config.learning_rate_schedule()
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(
+            learning_rate=schedule, momentum=0.0, global_clipnorm=config.global_clipnorm
+        )
+    return build_optimizer(
+        model,
+        schedule,
+        weight_decay=config.weight_decay,
+        beta_1=config.beta_1,
+        beta_2=config.beta_2,
+        global_clipnorm=config.global_clipnorm,
+    )

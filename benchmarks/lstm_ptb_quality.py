@@ -1,0 +1,217 @@
+"""PTB perplexity of `kerazoo train lstm_lm --preset ptb-small --data ptb`: Zaremba et al.'s recipe.
+
+It runs that command (`kerazoo.cli.main`, the same code path as the shell)
+into `--out`, then scores the trained model on `ptb:valid` and `ptb:test`
+with the causal-LM task's evaluation (`kerazoo evaluate RUN --data
+ptb:test`: the split read as one sequence, the state carried, every word
+but the first scored, as Zaremba et al. evaluate). The preset's recipe
+(`kerazoo.models.recurrent`): plain SGD at rate 20 on the token-mean loss
+(= rate 1 on the loss summed over the 20 unrolled steps), clip norm 0.25
+(= 5 / 20), 13 epochs, the rate halved after epoch 4, 20 contiguous streams
+of windows of 20 with the state carried.
+
+The table gives, per epoch, the learning rate, the training perplexity,
+the validation perplexity `fit` logs (windows of 20 words, each from a
+zero state, so higher than the carried-state figure) and the wall time
+since the start (read from the run's `history.json` as epochs finish).
+
+The run folder resumes: running the same command again after a kill
+carries on from the last finished epoch. `--report` trains nothing and
+reports what the folder holds, scoring its newest checkpoint when the run
+has not finished (an honest partial result).
+
+`--speed PRESET` trains nothing to the end: it times `--speed-steps`
+training steps of that preset as `kerazoo train` sets it up (its model,
+carried state, optimizer and loss, 20 x T contiguous PTB batches), after
+warm-up, and states how long its recipe's epochs take at that speed: the
+bound for `ptb-medium` (2 x 650, 39 epochs), which this machine cannot
+train in a session.
+
+Run from the repository root:
+
+    python3 -m benchmarks.lstm_ptb_quality              # 13 epochs: hours on 2 shared cores
+    python3 -m benchmarks.lstm_ptb_quality --report     # what the run folder holds now
+    python3 -m benchmarks.lstm_ptb_quality --quick      # smoke test (a few steps)
+    python3 -m benchmarks.lstm_ptb_quality --speed ptb-medium   # words/s and the time bound
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import threading
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import kerazoo.models  # noqa: E402
+import kerazoo.runs  # noqa: E402
+import kerazoo.tasks  # noqa: E402
+from benchmarks.common import markdown_table, train_window  # noqa: E402
+from kerazoo.cli.main import main as kerazoo_main  # noqa: E402
+from kerazoo.data import (  # noqa: E402
+    causal_lm_contiguous_batches,
+    load_documents,
+    ptb_tokenizer,
+    tokenize_documents,
+)
+from kerazoo.training import (  # noqa: E402
+    compile_model,
+    latest_checkpoint,
+    optimizer_for,
+    read_history,
+)
+
+FAMILY, PRESET = "lstm_lm", "ptb-small"
+COMMAND = ["train", FAMILY, "--preset", PRESET, "--data", "ptb"]
+GOAL = 114.5  # Zaremba et al. 2014, small model, test perplexity.
+POLL_SECONDS = 2.0
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default="runs/ptb-small-quality", help="run folder")
+    parser.add_argument("--report", action="store_true",
+                        help="train nothing: report what --out holds")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 40 steps in 2 epochs, no sample")
+    parser.add_argument("--speed", metavar="PRESET", default=None,
+                        help="time training steps of PRESET and bound its recipe's wall time")
+    parser.add_argument("--speed-steps", type=int, default=200, help="timed steps of --speed")
+    return parser.parse_args()
+
+
+def measure_speed(preset, steps, warmup=10):
+    """Words/s of `preset`'s training as `kerazoo train` sets it up, and its recipe's time."""
+    config, batch_size = kerazoo.tasks.training_settings(FAMILY, preset)
+    window = kerazoo.models.resolve_config(FAMILY, preset).max_sequence_length
+    tokenizer = ptb_tokenizer()
+    ids = tokenize_documents(load_documents("ptb"), tokenizer, progress=False)
+    batches = causal_lm_contiguous_batches(ids, window, batch_size)
+    model = kerazoo.models.build(FAMILY, preset, vocabulary_size=tokenizer.vocabulary_size())
+    model.carry_state_in_training(batch_size, batches.steps_per_pass)
+    task = kerazoo.tasks.task_of(FAMILY)
+    compile_model(model, optimizer_for(model, config), task.loss(), task.metrics(),
+                  jit_compile=config.jit_compile)
+    model.make_train_function()
+    iterator = iter(batches.dataset.repeat())
+    train_window(model, iterator, warmup)()
+    started = time.perf_counter()
+    train_window(model, iterator, steps)()
+    seconds = time.perf_counter() - started
+    words_per_second = steps * batch_size * window / seconds
+    hours = config.steps * batch_size * window / words_per_second / 3600
+    print(
+        f"\n{FAMILY} {preset} ({model.count_params():,} parameters), batch {batch_size} x "
+        f"{window}, {config}, {datetime.date.today()}, {platform.machine()} with "
+        f"{os.cpu_count()} cores, TensorFlow {tf.__version__}, Keras {keras.__version__}\n"
+    )
+    print(markdown_table(
+        ["timed steps", "seconds", "words/s", "recipe steps", "recipe hours at this speed"],
+        [[str(steps), f"{seconds:.0f}", f"{words_per_second:,.0f}", f"{config.steps:,}",
+          f"{hours:.1f} (training only; validation adds more)"]]))
+
+
+def epoch_seconds_file(run_dir):
+    """Where the wall time of each finished epoch is kept (beside the run folder)."""
+    return run_dir.parent / f"{run_dir.name}-epoch-seconds.json"
+
+
+def watch_epochs(run_dir, started, stop):
+    """Record the wall time (since `started`) at which each epoch's history appears."""
+    path = epoch_seconds_file(run_dir)
+    seconds = json.loads(path.read_text()) if path.exists() else {}
+    offset = max(seconds.values(), default=0.0)  # A resumed run continues the clock.
+    while not stop.wait(POLL_SECONDS):
+        epochs = read_history(run_dir / "history.json")["epochs"]["epoch"]
+        new = [e for e in epochs if str(e) not in seconds]
+        for epoch in new:
+            seconds[str(epoch)] = round(offset + time.time() - started, 1)
+            print(f"\n[benchmark] epoch {epoch} done at {seconds[str(epoch)]:.0f} s", flush=True)
+        if new:
+            path.write_text(json.dumps(seconds, indent=1))
+
+
+def train(run_dir, quick):
+    command = [*COMMAND, "--out", str(run_dir)]
+    if quick:
+        command += ["--steps", "40", "--epochs", "2", "--sample-tokens", "0"]
+    started, stop = time.time(), threading.Event()
+    watcher = threading.Thread(target=watch_epochs, args=(run_dir, started, stop), daemon=True)
+    watcher.start()
+    try:
+        code = kerazoo_main(command)
+    finally:
+        time.sleep(POLL_SECONDS * 1.5)
+        stop.set()
+        watcher.join()
+    if code != 0:
+        raise SystemExit(f"kerazoo {' '.join(command)} failed ({code})")
+    return " ".join(["kerazoo", *command])
+
+
+def trained_model(run_dir):
+    """The finished run's model, else its newest checkpoint; and what it is."""
+    if (run_dir / "run.json").exists():
+        model, _, _ = kerazoo.runs.load_run(run_dir)
+        return model, "the finished run's model.keras"
+    checkpoint = latest_checkpoint(run_dir / "checkpoints")
+    if checkpoint is None:
+        raise SystemExit(f"{run_dir} holds no finished epoch yet.")
+    return keras.saving.load_model(checkpoint), f"checkpoint {checkpoint.name} (unfinished run)"
+
+
+def main():
+    args = parse_args()
+    if args.speed:
+        measure_speed(args.speed, args.speed_steps)
+        return
+    run_dir = pathlib.Path(args.out)
+    command = None if args.report else train(run_dir, args.quick)
+    history = read_history(run_dir / "history.json")["epochs"]
+    path = epoch_seconds_file(run_dir)
+    seconds = json.loads(path.read_text()) if path.exists() else {}
+    model, which = trained_model(run_dir)
+    task = kerazoo.tasks.task_of(FAMILY)
+    tokenizer = ptb_tokenizer()
+    scores = {split: task.evaluate(model, tokenizer, f"ptb:{split}", batch_size=1)
+              for split in ("valid", "test")}
+
+    config, batch_size = kerazoo.tasks.training_settings(FAMILY, PRESET)
+    print(
+        f"\nPTB quality of {FAMILY} {PRESET}, {datetime.date.today()}, {platform.machine()} "
+        f"with {os.cpu_count()} cores, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+    print(f"command: {command or 'kerazoo ' + ' '.join(COMMAND) + ' --out ' + str(run_dir)}")
+    print(f"recipe: {config}, batch {batch_size}; scored: {which}\n")
+    rows = []
+    for i, epoch in enumerate(history["epoch"]):
+        elapsed = seconds.get(str(epoch))
+        rows.append([
+            str(epoch), f"{history['learning_rate'][i]:g}", f"{history['perplexity'][i]:.1f}",
+            f"{history['val_perplexity'][i]:.1f}",
+            "?" if elapsed is None else f"{elapsed / 60:.1f}",
+        ])
+    print(markdown_table(
+        ["epoch", "learning rate", "train perplexity", "valid perplexity (windows of 20)",
+         "wall minutes"], rows))
+    epochs = len(history["epoch"])
+    print(
+        f"\nafter {epochs} of {config.epochs} epochs: valid perplexity {scores['valid']['perplexity']:.1f}, "
+        f"test perplexity {scores['test']['perplexity']:.1f} (state carried over the whole "
+        f"split, {scores['test']['tokens']:,} words scored)"
+    )
+    test = scores["test"]["perplexity"]
+    print(markdown_table(["goal", "result", "met?"], [[
+        f"test perplexity <= {GOAL} (Zaremba et al. small)", f"{test:.1f} after {epochs} epochs",
+        "yes" if test <= GOAL else "no"]]))
+
+
+if __name__ == "__main__":
+    main()
