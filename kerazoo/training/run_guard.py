@@ -13,12 +13,14 @@ A non-empty folder without `settings.json` is refused the same way, since
 it holds something `train` did not write.
 """
 
+import dataclasses
 import json
 import os
 import pathlib
 import shutil
 
 from kerazoo.training.callbacks import HISTORY_FILE
+from kerazoo.training.config import TrainConfig
 from kerazoo.training.run_history import read_history
 from kerazoo.training.run_lock import LOCK_FILE
 from kerazoo.utils.atomic import atomic_write_text
@@ -49,6 +51,8 @@ def run_state(run_dir, settings, overwrite=False, clear=True):
     if not _contents(run_dir):
         return NEW
     recorded = _read(run_dir)
+    if recorded is not None:
+        recorded["settings"] = _with_new_fields(recorded["settings"])
     if recorded is not None and recorded["settings"] == settings:
         return FINISHED if recorded.get("finished") else RESUME
     if overwrite:
@@ -95,6 +99,17 @@ def run_settings(model, config, dataset, extra=None):
         "data_spec": str(dataset.element_spec),
         **(extra or {}),
     }
+
+
+def _with_new_fields(settings):
+    """Recorded `settings` with the `TrainConfig` fields added since they were written set to
+    their defaults, so a run recorded by an older kerazoo still resumes."""
+    recorded = settings.get("train_config")
+    if not isinstance(recorded, dict):
+        return settings
+    defaults = _normalized({field.name: field.default for field in dataclasses.fields(TrainConfig)
+                            if field.default is not dataclasses.MISSING})
+    return {**settings, "train_config": {**defaults, **recorded}}
 
 
 def _without_names(config):

@@ -34,6 +34,23 @@ def test_a_finished_run_with_the_same_settings_trains_nothing(finished, make_tin
     assert snapshot(run_dir) == before
 
 
+def test_a_run_recorded_before_new_recipe_fields_existed_is_still_the_same_run(
+        finished, make_tiny_lm, make_dataset, capsys):
+    # An older kerazoo recorded fewer TrainConfig fields; those added since
+    # (e.g. `optimizer`) count as their defaults, not as other settings.
+    run_dir, history = finished
+    record = json.loads((run_dir / "settings.json").read_text())
+    for field in ("optimizer", "schedule"):
+        del record["settings"]["train_config"][field]
+    (run_dir / "settings.json").write_text(json.dumps(record))
+    assert train(make_tiny_lm(), make_dataset(), None, run_dir, CONFIG) == history
+    assert "finished after 4 steps" in capsys.readouterr().out
+    sgd = TrainConfig(steps=4, epochs=2, peak_learning_rate=1e-2, jit_compile=False,
+                      optimizer="sgd")
+    with pytest.raises(ValueError, match="train_config.optimizer differ"):
+        train(make_tiny_lm(), make_dataset(), None, run_dir, sgd, verbose=0)
+
+
 def test_other_settings_are_refused_by_name_and_leave_the_run_untouched(finished, make_tiny_lm,
                                                                       make_dataset):
     run_dir, _ = finished
