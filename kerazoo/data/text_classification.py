@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.data.bucketing import bucket_by_length
-from kerazoo.data.encoder_inputs import pack_example, pair_packer, tokenize_to_ragged
+from kerazoo.data.encoder_inputs import pack_example, pair_packer, ragged_tokenizer
 from kerazoo.data.text_files import read_text_lines
 
 SENTENCE_COLUMN = "sentence"
@@ -118,7 +118,8 @@ def tokenize_labelled(examples, tokenizer):
 
 def tokenize_sentences(sentences, tokenizer, batch_size=4096):
     """Token ids of each sentence (without special tokens), as a `tf.RaggedTensor`."""
-    pieces = [tokenize_to_ragged(tokenizer, sentences[start:start + batch_size])
+    tokenize = ragged_tokenizer(tokenizer)  # Traced once for all the chunks.
+    pieces = [tokenize(tf.constant(sentences[start:start + batch_size], tf.string))
               for start in range(0, len(sentences), batch_size)]
     return tf.concat(pieces, axis=0)
 

@@ -4,6 +4,7 @@ import keras
 import keras_hub
 from keras import ops
 
+from kerazoo.layers.activations import get_activation
 from kerazoo.models.task_model import TaskModel
 
 
@@ -46,7 +47,8 @@ class BertMaskedLM(TaskModel):
         self.masked_lm_head = _MaskedLMHead(
             vocabulary_size=backbone.vocabulary_size,
             token_embedding=backbone.token_embedding,
-            intermediate_activation=backbone.activation,
+            # kerazoo's names ("gelu_approximate" too), which keras-hub's head does not know.
+            intermediate_activation=get_activation(backbone.activation),
             layer_norm_epsilon=backbone.layer_norm_epsilon,
             kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
             dtype=backbone.dtype_policy,

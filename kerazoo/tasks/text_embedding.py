@@ -11,9 +11,10 @@ and returning a dict with `sequence_output`.
 """
 
 import numpy as np
+import tensorflow as tf
 
 from kerazoo.data import pack_single_segment, special_token_ids
-from kerazoo.data.encoder_inputs import tokenize_to_ragged
+from kerazoo.data.encoder_inputs import ragged_tokenizer
 from kerazoo.export.encoder_endpoints import mean_pooled, text_embedding_endpoint
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
@@ -37,9 +38,10 @@ def sentence_embeddings(encoder, tokenizer, texts, sequence_length=None, batch_s
     texts = [texts] if isinstance(texts, str) else list(texts)
     sequence_length = sequence_length or encoder.max_sequence_length
     special = special_token_ids(tokenizer)
+    tokenize = ragged_tokenizer(tokenizer)  # Traced once for all the batches.
     rows = []
     for start in range(0, len(texts), batch_size):
-        ids = tokenize_to_ragged(tokenizer, texts[start:start + batch_size])
+        ids = tokenize(tf.constant(texts[start:start + batch_size], tf.string))
         inputs = pack_single_segment(ids, special, sequence_length)
         outputs = encoder(inputs, training=False)
         rows.append(mean_pooled(outputs["sequence_output"], inputs["padding_mask"]).numpy())

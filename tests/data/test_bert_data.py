@@ -176,3 +176,19 @@ def test_classification_scores_match_hand_counts():
     assert "f1" not in three
     assert three["macro_recall"] == pytest.approx((1 + 0 + 1) / 3)
     assert three["macro_precision"] == pytest.approx((1 + 0 + 2 / 3) / 3)
+
+
+def test_tokenize_sentences_traces_the_tokenizer_once_for_all_chunks():
+    sentences = ["the cat sat", "on the mat", "the mat sat on the cat", "cat", "the"]
+    tokenizer = train_word_piece(sentences * 3, 40)
+    calls = []
+
+    class Counting:
+        def tokenize(self, texts):
+            calls.append(texts)
+            return tokenizer.tokenize(texts)
+
+    chunked = tokenize_sentences(sentences, Counting(), batch_size=2)
+    assert len(calls) == 1  # One trace serves the three chunks.
+    whole = tokenize_sentences(sentences, tokenizer, batch_size=len(sentences))
+    assert chunked.to_list() == whole.to_list()

@@ -96,6 +96,17 @@ def test_masked_lm_scores_only_the_masked_positions_with_the_tied_table():
     np.testing.assert_allclose(logits[1, 1], logits[1, 2], atol=1e-6)
 
 
+def test_masked_lm_head_takes_the_backbones_tanh_gelu_and_round_trips(tmp_path):
+    model = small("bert", activation="gelu_approximate")
+    x = np.linspace(-3.0, 3.0, 7).astype("float32")
+    np.testing.assert_allclose(model.masked_lm_head.intermediate_activation(x),
+                               keras.activations.gelu(x, approximate=True), atol=1e-6)
+    inputs = dict(encoder_inputs(), mask_positions=np.array([[1, 3], [6, 2]], "int32"))
+    model.save(tmp_path / "model.keras")
+    reloaded = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_allclose(reloaded(inputs), model(inputs), atol=1e-5)
+
+
 def test_classifier_has_its_label_names():
     model = small("bert_classifier", label_names=("negative", "positive", "neutral"))
     assert isinstance(model, BertTextClassifier)
