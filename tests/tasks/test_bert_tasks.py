@@ -6,8 +6,6 @@ reloaded in a fresh process that imports only `tensorflow` and `tensorflow_text`
 
 import json
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,6 +15,7 @@ from kerazoo.cli.main import main
 from kerazoo.data import pack_single_segment, special_token_ids
 from kerazoo.data.encoder_inputs import tokenize_to_ragged
 from kerazoo.runs import load_run
+from tests.export.fresh_process import serve_in_fresh_process
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SST2 = ROOT / "data" / "sst2"
@@ -79,20 +78,7 @@ def test_evaluate_prints_accuracy_precision_recall_f1(classifier_run, sst2_slice
 def test_export_serves_raw_strings_in_a_fresh_tensorflow_process(classifier_run, tmp_path):
     served = tmp_path / "served"
     assert main(["export", str(classifier_run), "--out", str(served)]) == 0
-    code = (
-        "import json, sys\n"
-        "import tensorflow as tf\n"
-        "import tensorflow_text  # noqa: F401  (the WordPiece ops)\n"
-        "model = tf.saved_model.load(sys.argv[1])\n"
-        "out = model.signatures['serving_default'](texts=tf.constant(json.loads(sys.argv[2])))\n"
-        "assert not any(name.startswith(('kerazoo', 'keras_hub')) for name in sys.modules)\n"
-        "print(json.dumps({'probabilities': out['probabilities'].numpy().tolist(),\n"
-        "                  'label': [x.decode() for x in out['label'].numpy()]}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code, str(served), json.dumps(TEXTS)],
-                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    [answer] = serve_in_fresh_process([(served, "serving_default", {"texts": TEXTS})], tmp_path)
     expected, names = probabilities_in_process(classifier_run, TEXTS)
     np.testing.assert_allclose(answer["probabilities"], expected, atol=1e-5)
     np.testing.assert_allclose(np.sum(answer["probabilities"], axis=1), 1.0, atol=1e-5)

@@ -7,8 +7,6 @@ process that imports only `tensorflow` and `tensorflow_text`.
 import json
 import pathlib
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from kerazoo.cli.main import main
 from kerazoo.data import conll_source, read_conll
 from kerazoo.runs import load_run, save_run
+from tests.export.fresh_process import serve_in_fresh_process
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "convert" / "fixtures"
@@ -95,21 +94,7 @@ def test_export_serves_entity_spans_in_a_fresh_tensorflow_process(tagger_run, tm
     save_run(forced, model, tokenizer, {key: record[key] for key in ("family", "task")})
     served = tmp_path / "served"
     assert main(["export", str(forced), "--out", str(served)]) == 0
-    code = (
-        "import json, sys\n"
-        "import tensorflow as tf\n"
-        "import tensorflow_text  # noqa: F401  (the WordPiece ops)\n"
-        "model = tf.saved_model.load(sys.argv[1])\n"
-        "out = model.signatures['serving_default'](texts=tf.constant(json.loads(sys.argv[2])))\n"
-        "assert not any(name.startswith(('kerazoo', 'keras_hub')) for name in sys.modules)\n"
-        "print(json.dumps({key: value.numpy().tolist() if value.dtype != tf.string else\n"
-        "                  [[x.decode() for x in row] for row in value.numpy()]\n"
-        "                  for key, value in out.items()}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code, str(served), json.dumps(TEXTS)],
-                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    [answer] = serve_in_fresh_process([(served, "serving_default", {"texts": TEXTS})], tmp_path)
     words = [list(re.finditer(r"\S+", text)) for text in TEXTS]
     assert answer["entity_count"] == [len(row) for row in words]
     most = max(map(len, words))
