@@ -22,7 +22,7 @@ import keras_hub
 import numpy as np
 import tensorflow as tf
 
-from kerazoo.data.word_piece import train_word_piece
+from kerazoo.data.word_piece import load_word_piece, train_word_piece
 
 PAD, UNK, START, END = "[PAD]", "[UNK]", "[START]", "[END]"
 RESERVED_TOKENS = (PAD, UNK, START, END)
@@ -52,6 +52,21 @@ def train_joint_word_piece(sources, targets, vocabulary_size):
         list(sources) + list(targets), vocabulary_size,
         reserved_tokens=RESERVED_TOKENS, oov_token=UNK, end_token=END,
     )
+
+
+def load_joint_word_piece(path):
+    """The tokenizer `train_joint_word_piece` makes, from its vocabulary file.
+
+    Args:
+        path: str, a one-token-per-line file holding `RESERVED_TOKENS` (as a
+            run's `tokenizer/vocabulary.txt`, or the shipped
+            `data/multi30k/wordpiece-8000.txt`).
+
+    Raises:
+        ValueError: If the file cannot be read, repeats a token or lacks a
+            reserved token.
+    """
+    return load_word_piece(path, reserved_tokens=RESERVED_TOKENS, oov_token=UNK, end_token=END)
 
 
 def start_token_id(tokenizer):

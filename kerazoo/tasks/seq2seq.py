@@ -3,8 +3,9 @@
 Data: a parallel corpus, by default the shipped Multi30k German -> English
 (train, with val for validation), or `--data SOURCE_FILE,TARGET_FILE`
 (`.txt`/`.gz`, line-aligned; empty pairs dropped, see
-`kerazoo.data.parallel_corpus`); a joint WordPiece vocabulary trained on
-both training sides; packing, teacher forcing, length filtering and length
+`kerazoo.data.parallel_corpus`); a joint WordPiece vocabulary of both
+training sides (`--vocabulary FILE`, else the shipped Multi30k vocabulary
+when training on the shipped Multi30k at its size, else trained); packing, teacher forcing, length filtering and length
 bucketing (`kerazoo.data.translation`). Loss: label-smoothed (0.1)
 cross-entropy over real target tokens (padding has sample weight 0);
 metric: masked token accuracy. At the end of training it translates the
@@ -24,7 +25,12 @@ protocol whose `init_decoding_state` takes the packed sources.
 import keras
 
 from kerazoo.data.parallel_corpus import MULTI30K_SPLITS, multi30k, read_parallel_corpus
-from kerazoo.data.translation import train_joint_word_piece, translation_datasets
+from kerazoo.data.shipped import shipped_path
+from kerazoo.data.translation import (
+    load_joint_word_piece,
+    train_joint_word_piece,
+    translation_datasets,
+)
 from kerazoo.export.translation import export_translation
 from kerazoo.generation.attention_heatmap import save_attention_heatmap, translation_attention
 from kerazoo.generation.translation import translate
@@ -38,6 +44,10 @@ LABEL_SMOOTHING = 0.1
 # `--data test` is Multi30k's test2016.
 MULTI30K_ALIASES = {"test": "test2016"}
 METRICS = {"bleu": translation_scores, "rouge": rouge_scores}
+# Learned once from train.de + train.en (data/README.md says how), so a run
+# on the shipped Multi30k skips minutes of WordPiece learning.
+MULTI30K_VOCABULARY = "multi30k/wordpiece-8000.txt"
+MULTI30K_VOCABULARY_SIZE = 8000
 
 
 class Seq2SeqTask(Task):
@@ -54,8 +64,15 @@ class Seq2SeqTask(Task):
         parser.add_argument("--validation-data", default=None,
                             help="SOURCE_FILE,TARGET_FILE to validate on (default: "
                                  "Multi30k val when --data is unset, else none)")
-        parser.add_argument("--vocabulary-size", type=int, default=8000,
+        parser.add_argument("--vocabulary-size", type=int, default=MULTI30K_VOCABULARY_SIZE,
                             help="joint WordPiece vocabulary size")
+        parser.add_argument("--vocabulary", default=None, metavar="FILE",
+                            help="a joint WordPiece vocabulary file (one token per line, "
+                                 "holding [PAD] [UNK] [START] [END]) to use instead of "
+                                 "learning one; default: the shipped Multi30k vocabulary "
+                                 "when training on the shipped Multi30k at "
+                                 f"--vocabulary-size {MULTI30K_VOCABULARY_SIZE}, else one "
+                                 "learned from the training pairs")
         parser.add_argument("--max-pairs", type=int, default=None,
                             help="train on the first this many pairs only")
 
@@ -72,7 +89,7 @@ class Seq2SeqTask(Task):
         if options.max_pairs is not None:
             train = train._replace(sources=train.sources[: options.max_pairs],
                                    targets=train.targets[: options.max_pairs])
-        tokenizer = train_joint_word_piece(train.sources, train.targets, options.vocabulary_size)
+        tokenizer = joint_tokenizer(options, train)
         datasets = translation_datasets(
             train, tokenizer, model_config.max_source_length, model_config.max_target_length,
             batch_size, validation=validation, seed=seed,
@@ -153,6 +170,22 @@ class Seq2SeqTask(Task):
             max_new_tokens=options.max_new_tokens)
         save_attention_heatmap(attention, path)
         return attention
+
+
+def joint_tokenizer(options, train):
+    """The run's joint WordPiece tokenizer: `--vocabulary`, the shipped one, or learned."""
+    if options.vocabulary is not None:
+        return load_joint_word_piece(options.vocabulary)
+    shipped = (options.data is None and options.max_pairs is None
+               and options.vocabulary_size == MULTI30K_VOCABULARY_SIZE)
+    if shipped:
+        path = shipped_path(MULTI30K_VOCABULARY, "Pass `--vocabulary FILE`")
+        print(f"kerazoo: using the shipped Multi30k WordPiece vocabulary ({path})")
+        return load_joint_word_piece(path)
+    print(f"kerazoo: learning a {options.vocabulary_size}-token WordPiece vocabulary from "
+          f"{len(train.sources):,} training pairs (minutes for large corpora; "
+          "`--vocabulary FILE` reuses one)")
+    return train_joint_word_piece(train.sources, train.targets, options.vocabulary_size)
 
 
 def parallel_corpus(files):

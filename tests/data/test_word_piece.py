@@ -1,7 +1,12 @@
 import pytest
 import tensorflow as tf
 
-from kerazoo.data.word_piece import RESERVED_TOKENS, WordPieceTokenizer, train_word_piece
+from kerazoo.data.word_piece import (
+    RESERVED_TOKENS,
+    WordPieceTokenizer,
+    load_word_piece,
+    train_word_piece,
+)
 
 TEXTS = [
     "the cat sat on the mat.",
@@ -82,3 +87,45 @@ def test_bad_arguments(arguments, error, match):
 def test_dataset_of_non_strings_is_rejected():
     with pytest.raises(TypeError, match="tf.string scalars"):
         train_word_piece(tf.data.Dataset.range(3), 50)
+
+
+def test_vocabulary_equals_keras_hubs_trainer():
+    import gzip
+    import pathlib
+
+    import keras_hub
+
+    folder = pathlib.Path(__file__).resolve().parents[2] / "data" / "multi30k"
+    texts = TEXTS + [
+        line
+        for language in ("de", "en")
+        for line in gzip.decompress((folder / f"val.{language}.gz").read_bytes())
+        .decode("utf-8").split("\n")[:150]
+    ]
+    for lowercase in (False, True):
+        ours = train_word_piece(texts, 400, lowercase=lowercase).get_vocabulary()
+        theirs = keras_hub.tokenizers.compute_word_piece_vocabulary(
+            tf.data.Dataset.from_tensor_slices(texts), 400, lowercase=lowercase,
+            reserved_tokens=list(RESERVED_TOKENS))
+        assert ours == theirs
+
+
+def test_load_word_piece_round_trips_and_rejects_bad_files(tokenizer, tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_text("".join(t + "\n" for t in tokenizer.get_vocabulary()), encoding="utf-8")
+    loaded = load_word_piece(str(path))
+    assert loaded.get_vocabulary() == tokenizer.get_vocabulary()
+    assert loaded.encode("the cat sat") == tokenizer.encode("the cat sat")
+    assert loaded.end_token_id == tokenizer.end_token_id
+
+    cases = {
+        "": "is empty",
+        "[PAD]\n[CLS]\n[SEP]\n[UNK]\n[MASK]\ncat\ncat\n": r"repeats tokens \['cat'\]",
+        "[PAD]\n[CLS]\n[SEP]\ncat\n": r"lacks the reserved tokens \['\[UNK\]', '\[MASK\]'\]",
+    }
+    for text, match in cases.items():
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match=match):
+            load_word_piece(str(path))
+    with pytest.raises(ValueError, match="Cannot read the vocabulary file"):
+        load_word_piece(str(tmp_path / "missing.txt"))

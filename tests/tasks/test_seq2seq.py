@@ -90,6 +90,34 @@ def test_batches_are_teacher_forced_length_filtered_and_bucketed():
     assert real / total > 0.7
 
 
+def test_the_run_vocabulary_is_the_file_given_else_shipped_else_learned(files, tmp_path,
+                                                                         capsys):
+    from argparse import Namespace
+
+    from kerazoo.tasks.seq2seq import joint_tokenizer
+
+    options = Namespace(vocabulary=None, data=None, max_pairs=None, vocabulary_size=8000)
+    val = multi30k("val")
+    shipped = joint_tokenizer(options, val)
+    assert "shipped Multi30k" in capsys.readouterr().out
+    vocabulary = shipped.get_vocabulary()
+    assert vocabulary[:4] == ["[PAD]", "[UNK]", "[START]", "[END]"]
+    assert 6000 <= len(vocabulary) <= 8000 and len(set(vocabulary)) == len(vocabulary)
+    ids = [i for text in val.sources + val.targets for i in shipped.encode(text)]
+    assert ids.count(shipped.token_to_id("[UNK]")) / len(ids) < 0.002
+
+    path = tmp_path / "vocabulary.txt"
+    path.write_text("\n".join(vocabulary[:600]) + "\n", encoding="utf-8")
+    given = joint_tokenizer(Namespace(**{**vars(options), "vocabulary": str(path)}), val)
+    assert given.get_vocabulary() == vocabulary[:600]
+
+    small = read_parallel_corpus(*files["train"].split(","))
+    learned = joint_tokenizer(Namespace(**{**vars(options), "vocabulary_size": 300}), small)
+    assert "learning a 300-token" in capsys.readouterr().out
+    assert learned.get_vocabulary() == train_joint_word_piece(
+        small.sources, small.targets, 300).get_vocabulary()
+
+
 @pytest.fixture(scope="module")
 def run_dir(files, tmp_path_factory):
     """A micro Transformer trained from the command line (once for this module)."""
