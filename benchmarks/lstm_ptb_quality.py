@@ -37,11 +37,9 @@ Run from the repository root:
 
 import argparse
 import datetime
-import json
 import os
 import pathlib
 import platform
-import threading
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -51,10 +49,9 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-import kerazoo.runs  # noqa: E402
 import kerazoo.tasks  # noqa: E402
+from benchmarks.cli_runs import epoch_seconds, train_through_cli, trained_model  # noqa: E402
 from benchmarks.common import markdown_table, train_window  # noqa: E402
-from kerazoo.cli.main import main as kerazoo_main  # noqa: E402
 from kerazoo.data import (  # noqa: E402
     causal_lm_contiguous_batches,
     load_documents,
@@ -63,7 +60,6 @@ from kerazoo.data import (  # noqa: E402
 )
 from kerazoo.training import (  # noqa: E402
     compile_model,
-    latest_checkpoint,
     optimizer_for,
     read_history,
 )
@@ -71,7 +67,6 @@ from kerazoo.training import (  # noqa: E402
 FAMILY, PRESET = "lstm_lm", "ptb-small"
 COMMAND = ["train", FAMILY, "--preset", PRESET, "--data", "ptb"]
 GOAL = 114.5  # Zaremba et al. 2014, small model, test perplexity.
-POLL_SECONDS = 2.0
 
 
 def parse_args():
@@ -118,65 +113,16 @@ def measure_speed(preset, steps, warmup=10):
           f"{hours:.1f} (training only; validation adds more)"]]))
 
 
-def epoch_seconds_file(run_dir):
-    """Where the wall time of each finished epoch is kept (beside the run folder)."""
-    return run_dir.parent / f"{run_dir.name}-epoch-seconds.json"
-
-
-def watch_epochs(run_dir, started, stop):
-    """Record the wall time (since `started`) at which each epoch's history appears."""
-    path = epoch_seconds_file(run_dir)
-    seconds = json.loads(path.read_text()) if path.exists() else {}
-    offset = max(seconds.values(), default=0.0)  # A resumed run continues the clock.
-    while not stop.wait(POLL_SECONDS):
-        epochs = read_history(run_dir / "history.json")["epochs"]["epoch"]
-        new = [e for e in epochs if str(e) not in seconds]
-        for epoch in new:
-            seconds[str(epoch)] = round(offset + time.time() - started, 1)
-            print(f"\n[benchmark] epoch {epoch} done at {seconds[str(epoch)]:.0f} s", flush=True)
-        if new:
-            path.write_text(json.dumps(seconds, indent=1))
-
-
-def train(run_dir, quick):
-    command = [*COMMAND, "--out", str(run_dir)]
-    if quick:
-        command += ["--steps", "40", "--epochs", "2", "--sample-tokens", "0"]
-    started, stop = time.time(), threading.Event()
-    watcher = threading.Thread(target=watch_epochs, args=(run_dir, started, stop), daemon=True)
-    watcher.start()
-    try:
-        code = kerazoo_main(command)
-    finally:
-        time.sleep(POLL_SECONDS * 1.5)
-        stop.set()
-        watcher.join()
-    if code != 0:
-        raise SystemExit(f"kerazoo {' '.join(command)} failed ({code})")
-    return " ".join(["kerazoo", *command])
-
-
-def trained_model(run_dir):
-    """The finished run's model, else its newest checkpoint; and what it is."""
-    if (run_dir / "run.json").exists():
-        model, _, _ = kerazoo.runs.load_run(run_dir)
-        return model, "the finished run's model.keras"
-    checkpoint = latest_checkpoint(run_dir / "checkpoints")
-    if checkpoint is None:
-        raise SystemExit(f"{run_dir} holds no finished epoch yet.")
-    return keras.saving.load_model(checkpoint), f"checkpoint {checkpoint.name} (unfinished run)"
-
-
 def main():
     args = parse_args()
     if args.speed:
         measure_speed(args.speed, args.speed_steps)
         return
     run_dir = pathlib.Path(args.out)
-    command = None if args.report else train(run_dir, args.quick)
+    quick = ["--steps", "40", "--epochs", "2", "--sample-tokens", "0"] if args.quick else []
+    command = None if args.report else train_through_cli([*COMMAND, *quick], run_dir)
     history = read_history(run_dir / "history.json")["epochs"]
-    path = epoch_seconds_file(run_dir)
-    seconds = json.loads(path.read_text()) if path.exists() else {}
+    seconds = epoch_seconds(run_dir)
     model, which = trained_model(run_dir)
     task = kerazoo.tasks.task_of(FAMILY)
     tokenizer = ptb_tokenizer()
