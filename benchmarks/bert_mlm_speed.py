@@ -46,7 +46,8 @@ from benchmarks.common import (  # noqa: E402
     interleaved_seconds,
     markdown_table,
     ratio_quartiles,
-    train_window,
+    require_positive,
+    warmed_train_window,
 )
 from kerazoo.data.masked_lm import masked_lm_dataset, segment_pairs  # noqa: E402
 from kerazoo.tasks import get_task  # noqa: E402
@@ -107,10 +108,7 @@ def compiled_window(model, dataset, jit_compile, steps, warmup):
     task = get_task("masked_lm")
     compile_model(model, build_optimizer(model, learning_rate=1e-4), loss=task.loss(),
                   metrics=task.metrics(), jit_compile=jit_compile)
-    model.make_train_function()
-    iterator = iter(dataset)
-    train_window(model, iterator, warmup)()
-    return train_window(model, iterator, steps)
+    return warmed_train_window(model, dataset, steps, warmup)
 
 
 def parse_args():
@@ -124,9 +122,7 @@ def parse_args():
     args = parser.parse_args()
     if args.quick:
         args.steps, args.repeats, args.warmup, args.batch_size = 1, 2, 1, 4
-    for name in ("steps", "repeats", "warmup", "batch_size"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
+    require_positive(parser, args, ("steps", "repeats", "warmup", "batch_size"))
     return args
 
 

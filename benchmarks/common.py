@@ -1,4 +1,4 @@
-"""What the benchmarks share: interleaved timing, the machine's GEMM peak, tables.
+"""What the benchmarks share: interleaved timing, the machine's GEMM peak, tables, flag checks.
 
 Timings on a shared machine are noisy, so benchmarks compare contenders in
 one process with short timed windows that alternate between them
@@ -106,3 +106,36 @@ def train_window(model, iterator, calls):
         return float(logs["loss"])
 
     return run
+
+
+def warmed_train_window(model, data, calls, warmup_calls):
+    """A `train_window` of `calls` calls, timed from a warm start.
+
+    Builds the train function, then runs `warmup_calls` untimed calls (the
+    first traces and compiles the step) on the iterator that the returned
+    window goes on reading, so no timed window pays for tracing, compiling or
+    filling the input pipeline.
+
+    Args:
+        model: a compiled Keras model.
+        data: a dataset, or an iterator over one (e.g. a distributed
+            dataset's, which `iter` returns as it is).
+        calls: int. Train-function calls per timed window.
+        warmup_calls: int. Untimed calls before the first window.
+
+    Returns:
+        A callable that runs one timed window and returns its last loss.
+    """
+    model.make_train_function()
+    iterator = iter(data)
+    train_window(model, iterator, warmup_calls)()
+    return train_window(model, iterator, calls)
+
+
+def require_positive(parser, args, names):
+    """`parser.error` (exit 2) for the first of `names` (attribute names of
+    `args`) whose value is not positive, naming its flag (`batch_size` ->
+    `--batch-size`)."""
+    for name in names:
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")

@@ -41,7 +41,12 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import markdown_table, median_ratio, ratio_quartiles  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    markdown_table,
+    median_ratio,
+    ratio_quartiles,
+    require_positive,
+)
 from benchmarks.gpt_generate import (  # noqa: E402
     PROMPT_LENGTH,
     RATE_HEADER,
@@ -91,9 +96,7 @@ def parse_args():
     args.new_tokens = 256
     if args.quick:
         args.repeats, args.new_tokens = 3, 32
-    for name in ("repeats", "calls"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
+    require_positive(parser, args, ("repeats", "calls"))
     return args
 
 

@@ -39,7 +39,12 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import interleaved_seconds, markdown_table, median_ratio  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    interleaved_seconds,
+    markdown_table,
+    median_ratio,
+    require_positive,
+)
 from kerazoo.generation import Generator, SamplingSettings  # noqa: E402
 from kerazoo.generation.sampling import choose_next_token  # noqa: E402
 
@@ -298,9 +303,7 @@ def parse_args():
     args.new_tokens, args.long_tokens = 256, 240
     if args.quick:
         args.repeats, args.calls, args.new_tokens, args.long_tokens = 3, 2, 32, 40
-    for name in ("repeats", "calls"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
+    require_positive(parser, args, ("repeats", "calls"))
     return args
 
 

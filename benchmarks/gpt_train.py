@@ -47,7 +47,8 @@ from benchmarks.common import (  # noqa: E402
     interleaved_seconds,
     markdown_table,
     ratio_quartiles,
-    train_window,
+    require_positive,
+    warmed_train_window,
 )
 from kerazoo.data import CharTokenizer, read_text_file  # noqa: E402
 from kerazoo.layers.activations import get_activation  # noqa: E402
@@ -115,10 +116,8 @@ def compiled_window(model, optimizer, dataset, steps, warmup, steps_per_executio
     compile_model(
         model, optimizer, jit_compile=True, steps_per_execution=steps_per_execution
     )
-    model.make_train_function()
-    iterator = iter(dataset)
-    train_window(model, iterator, warmup // steps_per_execution + 1)()
-    return train_window(model, iterator, steps // steps_per_execution)
+    return warmed_train_window(model, dataset, steps // steps_per_execution,
+                               warmup // steps_per_execution + 1)
 
 
 def keras_hub_gpt(config):
@@ -212,9 +211,7 @@ def parse_args():
     args = parser.parse_args()
     if args.quick:
         args.steps, args.repeats, args.warmup = 2, 3, 2
-    for name in ("steps", "repeats", "warmup", "steps_per_execution"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')} must be positive")
+    require_positive(parser, args, ("steps", "repeats", "warmup", "steps_per_execution"))
     if args.steps % args.steps_per_execution:
         parser.error("--steps must be a multiple of --steps-per-execution")
     return args

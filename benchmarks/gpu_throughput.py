@@ -39,9 +39,15 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import interleaved_seconds, markdown_table, median_ratio  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    interleaved_seconds,
+    markdown_table,
+    median_ratio,
+    require_positive,
+    warmed_train_window,
+)
 from kerazoo.data import CharTokenizer, causal_lm_datasets, read_text_file  # noqa: E402
-from benchmarks.strategy_overhead import compile_like_train, window  # noqa: E402
+from benchmarks.strategy_overhead import compile_like_train  # noqa: E402
 from kerazoo.training import PRECISIONS, precision, strategy  # noqa: E402
 
 DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "tinyshakespeare.txt"
@@ -91,8 +97,8 @@ def measure(name, workload, args, distribution, tokenizer):
                 )
             workload.compile(model)
         iterator = iter(distribution.experimental_distribute_dataset(dataset))
-        window(model, iterator, args.warmup + 1)()  # Compiles, then warms up.
-        windows[policy] = window(model, iterator, args.steps)
+        # One more call than --warmup: the first compiles.
+        windows[policy] = warmed_train_window(model, iterator, args.steps, args.warmup + 1)
         parameters = model.count_params()
 
     seconds = interleaved_seconds(windows, args.repeats)
@@ -129,9 +135,7 @@ def parse_args():
     args = parser.parse_args()
     if args.quick:
         args.steps, args.repeats, args.warmup = 2, 1, 1
-    for name in ("steps", "repeats", "warmup"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
+    require_positive(parser, args, ("steps", "repeats", "warmup"))
     if not tf.config.list_physical_devices("GPU") and not args.quick:
         parser.error(
             "no GPU is visible, and this benchmark measures GPU throughput. Run it on "

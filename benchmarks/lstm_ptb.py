@@ -53,7 +53,8 @@ from benchmarks.common import (  # noqa: E402
     interleaved_seconds,
     markdown_table,
     ratio_quartiles,
-    train_window,
+    require_positive,
+    warmed_train_window,
 )
 from kerazoo.data import (  # noqa: E402
     causal_lm_contiguous_batches,
@@ -118,13 +119,6 @@ def compile_kerazoo(model, config, jit_compile):
     compile_model(model, optimizer, task.loss(), task.metrics(), jit_compile=jit_compile)
 
 
-def timed_window(model, dataset, steps, warmup):
-    model.make_train_function()
-    iterator = iter(dataset)
-    train_window(model, iterator, warmup)()
-    return train_window(model, iterator, steps)
-
-
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=5, help="train steps per timed window")
@@ -134,9 +128,7 @@ def parse_args():
     args = parser.parse_args()
     if args.quick:
         args.steps, args.repeats, args.warmup = 2, 2, 1
-    for name in ("steps", "repeats", "warmup"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
+    require_positive(parser, args, ("steps", "repeats", "warmup"))
     return args
 
 
@@ -170,7 +162,7 @@ def main():
     uses_xla = {}
     for name, (model, compile_function, jit_compile) in contenders.items():
         compile_function(model, config, jit_compile)
-        windows[name] = timed_window(model, dataset, args.steps, args.warmup)
+        windows[name] = warmed_train_window(model, dataset, args.steps, args.warmup)
         parameters[name] = model.count_params()
         uses_xla[name] = bool(model.jit_compile)  # "auto" resolved by Keras.
     assert len(set(parameters.values())) == 1, parameters

@@ -50,7 +50,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import markdown_table, median_ratio  # noqa: E402
+from benchmarks.common import markdown_table, median_ratio, require_positive  # noqa: E402
 from benchmarks.gpt_generate import RATE_HEADER, kerazoo_run, measure, rate_rows  # noqa: E402
 from kerazoo.generation import Generator, SamplingSettings  # noqa: E402
 
@@ -140,9 +140,7 @@ def parse_args():
     args.new_tokens = 256
     if args.quick:
         args.repeats, args.new_tokens = 2, 16
-    for name in ("repeats", "calls"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
+    require_positive(parser, args, ("repeats", "calls"))
     return args
 
 

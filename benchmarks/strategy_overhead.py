@@ -34,7 +34,8 @@ from benchmarks.common import (  # noqa: E402
     interleaved_seconds,
     markdown_table,
     median_ratio,
-    train_window,
+    require_positive,
+    warmed_train_window,
 )
 from kerazoo.data import CharTokenizer, causal_lm_datasets, read_text_file  # noqa: E402
 from kerazoo.training import TrainConfig, build_optimizer, compile_model  # noqa: E402
@@ -75,9 +76,7 @@ def parse_args():
     args = parser.parse_args()
     if args.quick:
         args.steps, args.repeats, args.warmup = 5, 2, 2
-    for name in ("steps", "repeats", "warmup"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be positive")
+    require_positive(parser, args, ("steps", "repeats", "warmup"))
     return args
 
 
@@ -102,8 +101,8 @@ def main():
     windows = {}
     for name, (strategy, iterator) in variants.items():
         model = compiled_model(strategy, tokenizer.vocabulary_size(), args.jit_compile)
-        train_window(model, iterator, args.warmup + 1)()  # Compiles, then warms up.
-        windows[name] = train_window(model, iterator, args.steps)
+        # One more call than --warmup: the first compiles.
+        windows[name] = warmed_train_window(model, iterator, args.steps, args.warmup + 1)
 
     seconds = interleaved_seconds(windows, args.repeats)
     tokens = args.steps * BATCH_SIZE * length

@@ -26,12 +26,12 @@ from kerazoo.export import forward_endpoint
 from kerazoo.export.encoder_endpoints import span_qa_endpoint
 from kerazoo.tasks.encoder_start import (
     add_encoder_start_arguments,
-    checked_sequence_length,
-    encoder_start,
+    add_fine_tuning_data_arguments,
+    fine_tuning_start,
+    validation_source,
 )
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
-from kerazoo.tasks.task_data import TaskData
 from kerazoo.tasks.text_embedding import embedding_endpoints
 from kerazoo.training.squad_scores import squad_scores
 
@@ -47,12 +47,10 @@ class SpanQATask(Task):
     data_options = ("sequence_length", "stride")
 
     def add_arguments(self, parser):
-        parser.add_argument("--validation-data", default=None,
-                            help=f"SQuAD JSON file to validate on (default: {XQUAD_NAME}:test "
-                                 "when --data is unset, else none)")
-        parser.add_argument("--sequence-length", type=int, default=DEFAULT_SEQUENCE_LENGTH,
-                            help="longest packed window, question and special tokens included "
-                                 "(%(default)s)")
+        add_fine_tuning_data_arguments(
+            parser, f"SQuAD JSON file to validate on (default: {XQUAD_NAME}:test when --data "
+                    "is unset, else none)", DEFAULT_SEQUENCE_LENGTH,
+            "longest packed window, question and special tokens included (%(default)s)")
         parser.add_argument("--stride", type=int, default=DEFAULT_STRIDE,
                             help="context pieces between the starts of a long context's "
                                  "windows (%(default)s)")
@@ -60,31 +58,24 @@ class SpanQATask(Task):
 
     def prepare_data(self, options, model_config, batch_size, seed):
         train_source = options.data or f"{XQUAD_NAME}:train"
-        validation_source = options.validation_data
-        if validation_source is None and options.data is None:
-            validation_source = f"{XQUAD_NAME}:test"
+        validation = validation_source(options, lambda: f"{XQUAD_NAME}:test")
         train = read_squad(train_source)
-        start = encoder_start(options, sorted({e.context for e in train})
-                              + [e.question for e in train])
-        special = special_token_ids(start.tokenizer)
-        max_length = start.model_overrides.get("max_sequence_length",
-                                               model_config.max_sequence_length)
-        sequence_length = checked_sequence_length(options.sequence_length, max_length)
+        start = fine_tuning_start(options, sorted({e.context for e in train})
+                                  + [e.question for e in train], model_config)
+        special, sequence_length = start.special, start.sequence_length
         features = span_features(train, start.tokenizer, special, sequence_length,
                                  options.stride)
         train_ds = span_dataset(features, special, sequence_length, batch_size, shuffle=True,
                                 seed=seed, drop_remainder=True)
         validation_ds = None
-        if validation_source:
-            validation = span_features(read_squad(validation_source), start.tokenizer, special,
-                                       sequence_length, options.stride)
-            validation_ds = span_dataset(validation, special, sequence_length, batch_size)
+        if validation:
+            validation_features = span_features(read_squad(validation), start.tokenizer,
+                                                special, sequence_length, options.stride)
+            validation_ds = span_dataset(validation_features, special, sequence_length,
+                                         batch_size)
         print(f"kerazoo: {len(train)} questions in {len(features.spans)} windows of at most "
               f"{sequence_length} pieces.")
-        source = train_source + (f" (encoder from {options.init})" if options.init else "")
-        return TaskData(tokenizer=start.tokenizer, train=train_ds, validation=validation_ds,
-                        model_overrides=dict(start.model_overrides), source=source,
-                        prepare_model=start.prepare_model)
+        return start.task_data(train_ds, validation_ds, train_source)
 
     def loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float32")

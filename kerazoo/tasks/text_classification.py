@@ -36,13 +36,13 @@ from kerazoo.export.encoder_endpoints import (
 )
 from kerazoo.tasks.encoder_start import (
     add_encoder_start_arguments,
-    checked_sequence_length,
-    encoder_start,
+    add_fine_tuning_data_arguments,
+    fine_tuning_start,
+    validation_source,
     warn_cut,
 )
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
-from kerazoo.tasks.task_data import TaskData
 from kerazoo.tasks.text_embedding import embedding_endpoints
 from kerazoo.training.metrics import classification_scores
 
@@ -55,12 +55,9 @@ class TextClassificationTask(Task):
     name = "text_classification"
 
     def add_arguments(self, parser):
-        parser.add_argument("--validation-data", default=None,
-                            help="TSV file to validate on after each epoch (default: the "
-                                 "shipped SST-2 dev.tsv when --data is unset, else none)")
-        parser.add_argument("--sequence-length", type=int, default=DEFAULT_SEQUENCE_LENGTH,
-                            help="longest packed sentence, [CLS] and [SEP] included; longer "
-                                 "ones are cut (%(default)s)")
+        add_fine_tuning_data_arguments(
+            parser, "TSV file to validate on after each epoch (default: the shipped SST-2 "
+                    "dev.tsv when --data is unset, else none)", DEFAULT_SEQUENCE_LENGTH)
         add_encoder_start_arguments(parser)
         parser.add_argument("--label-names", default=None,
                             help="comma-separated class names in logit order (default: the "
@@ -68,21 +65,16 @@ class TextClassificationTask(Task):
 
     def prepare_data(self, options, model_config, batch_size, seed):
         train_path = options.data or shipped_sst2("train")
-        validation_path = options.validation_data
-        if validation_path is None and options.data is None:
-            validation_path = shipped_sst2("dev")
+        validation_path = validation_source(options, lambda: shipped_sst2("dev"))
         train = read_labelled_tsv(train_path)
         label_names = (
             [name.strip() for name in options.label_names.split(",")]
             if options.label_names else label_names_of(train.labels)
         )
-        start = encoder_start(options, train.sentences + (train.second_sentences or []))
-        tokenizer, prepare_model = start.tokenizer, start.prepare_model
-        overrides = dict(start.model_overrides)
-        overrides["label_names"] = tuple(label_names)
-        special = special_token_ids(tokenizer)
-        max_length = overrides.get("max_sequence_length", model_config.max_sequence_length)
-        sequence_length = checked_sequence_length(options.sequence_length, max_length)
+        start = fine_tuning_start(options, train.sentences + (train.second_sentences or []),
+                                  model_config)
+        tokenizer, special, sequence_length = (start.tokenizer, start.special,
+                                               start.sequence_length)
 
         token_ids = tokenize_labelled(train, tokenizer)
         warn_cut(examples_cut(token_ids, sequence_length), sequence_length, train_path)
@@ -98,15 +90,8 @@ class TextClassificationTask(Task):
                 label_ids(validation.labels, label_names, validation_path),
                 special, sequence_length, batch_size,
             )
-        source = str(train_path) + (f" (encoder from {options.init})" if options.init else "")
-        return TaskData(
-            tokenizer=tokenizer,
-            train=train_ds,
-            validation=validation_ds,
-            model_overrides=overrides,
-            source=source,
-            prepare_model=prepare_model,
-        )
+        return start.task_data(train_ds, validation_ds, train_path,
+                               label_names=tuple(label_names))
 
     def loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float32")

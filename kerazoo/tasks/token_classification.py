@@ -21,7 +21,6 @@ import tensorflow as tf
 from kerazoo.data import (
     conll_source,
     read_conll,
-    special_token_ids,
     tag_ids,
     tag_names_of,
     tagging_dataset,
@@ -33,14 +32,14 @@ from kerazoo.export import forward_endpoint
 from kerazoo.export.tagging import entity_tagging_endpoint, word_tagger
 from kerazoo.tasks.encoder_start import (
     add_encoder_start_arguments,
-    checked_sequence_length,
-    encoder_start,
+    add_fine_tuning_data_arguments,
+    fine_tuning_start,
+    validation_source,
     warn_cut,
 )
 from kerazoo.tasks.entity_scores import entity_scores
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task
-from kerazoo.tasks.task_data import TaskData
 from kerazoo.tasks.text_embedding import embedding_endpoints
 
 DEFAULT_SEQUENCE_LENGTH = 128
@@ -52,30 +51,21 @@ class TokenClassificationTask(Task):
     name = "token_classification"
 
     def add_arguments(self, parser):
-        parser.add_argument("--validation-data", default=None,
-                            help="CoNLL file (or WNUT-17 split name) to validate on after each "
-                                 "epoch (default: the shipped WNUT-17 dev when --data is "
-                                 "unset, else none)")
-        parser.add_argument("--sequence-length", type=int, default=DEFAULT_SEQUENCE_LENGTH,
-                            help="longest packed sentence, [CLS] and [SEP] included; longer "
-                                 "ones are cut (%(default)s)")
+        add_fine_tuning_data_arguments(
+            parser, "CoNLL file (or WNUT-17 split name) to validate on after each epoch "
+                    "(default: the shipped WNUT-17 dev when --data is unset, else none)",
+            DEFAULT_SEQUENCE_LENGTH)
         add_encoder_start_arguments(parser)
 
     def prepare_data(self, options, model_config, batch_size, seed):
         train_path = conll_source(options.data or "train")
-        validation = options.validation_data
-        if validation is None and options.data is None:
-            validation = "dev"
+        validation = validation_source(options, lambda: "dev")
         train = read_conll(train_path)
         label_names = tag_names_of(train.tags)
         texts = [" ".join(words) for words in train.words]
-        start = encoder_start(options, texts)
-        tokenizer, prepare_model = start.tokenizer, start.prepare_model
-        overrides = dict(start.model_overrides)
-        overrides["label_names"] = tuple(label_names)
-        special = special_token_ids(tokenizer)
-        max_length = overrides.get("max_sequence_length", model_config.max_sequence_length)
-        sequence_length = checked_sequence_length(options.sequence_length, max_length)
+        start = fine_tuning_start(options, texts, model_config)
+        tokenizer, special, sequence_length = (start.tokenizer, start.special,
+                                               start.sequence_length)
 
         def batches(path, sentences, **shuffling):
             words = words_tensor(sentences.words)
@@ -89,15 +79,8 @@ class TokenClassificationTask(Task):
         if validation:
             validation_path = conll_source(validation)
             validation_ds = batches(validation_path, read_conll(validation_path))
-        source = str(train_path) + (f" (encoder from {options.init})" if options.init else "")
-        return TaskData(
-            tokenizer=tokenizer,
-            train=train_ds,
-            validation=validation_ds,
-            model_overrides=overrides,
-            source=source,
-            prepare_model=prepare_model,
-        )
+        return start.task_data(train_ds, validation_ds, train_path,
+                               label_names=tuple(label_names))
 
     def loss(self):
         # The mean over the words' first pieces: the weight-0 positions must not dilute it.

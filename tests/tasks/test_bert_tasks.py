@@ -16,10 +16,14 @@ from kerazoo.data import pack_single_segment, special_token_ids
 from kerazoo.data.encoder_inputs import tokenize_to_ragged
 from kerazoo.runs import load_run
 from tests.export.fresh_process import serve_in_fresh_process
+from tests.tasks.fine_tuning_cli import (
+    assert_unknown_labels_refused,
+    evaluated_metrics,
+    fine_tuned_from_converted_encoder,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SST2 = ROOT / "data" / "sst2"
-FIXTURES = ROOT / "tests" / "convert" / "fixtures"
 TEXTS = ["a charming and often affecting journey .", "", "dull , boring and far too long"]
 
 
@@ -66,9 +70,7 @@ def test_classifier_trains_from_the_command_line(classifier_run):
 
 
 def test_evaluate_prints_accuracy_precision_recall_f1(classifier_run, sst2_slices, capsys):
-    capsys.readouterr()
-    assert main(["evaluate", str(classifier_run), "--data", str(sst2_slices[1])]) == 0
-    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    metrics = evaluated_metrics(capsys, classifier_run, sst2_slices[1])
     assert metrics["examples"] == 120
     for name in ("accuracy", "precision", "recall", "f1", "macro_precision", "macro_recall",
                  "macro_f1", "loss"):
@@ -86,11 +88,8 @@ def test_export_serves_raw_strings_in_a_fresh_tensorflow_process(classifier_run,
 
 
 def test_unknown_labels_at_evaluation_are_one_clear_line(classifier_run, tmp_path, capsys):
-    path = tmp_path / "other.tsv"
-    path.write_text("sentence\tlabel\ngood\tpositive\n")
-    assert main(["evaluate", str(classifier_run), "--data", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "['positive'] that the model does not know" in err and "Traceback" not in err
+    assert_unknown_labels_refused(capsys, classifier_run, tmp_path / "other.tsv",
+                                  "sentence\tlabel\ngood\tpositive\n", ["positive"])
 
 
 def test_masked_lm_pretrains_evaluates_and_exports(tmp_path, capsys):
@@ -106,9 +105,7 @@ def test_masked_lm_pretrains_evaluates_and_exports(tmp_path, capsys):
     history = json.loads((run_dir / "history.json").read_text())
     assert {"val_masked_lm_accuracy", "val_perplexity"} <= set(history["epochs"])
     assert history["steps"]["loss"][-1] < history["steps"]["loss"][0]
-    capsys.readouterr()
-    assert main(["evaluate", str(run_dir), "--data", str(corpus)]) == 0
-    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    metrics = evaluated_metrics(capsys, run_dir, corpus)
     assert 0.0 < metrics["masked_lm_accuracy"] < 1.0
     assert metrics["perplexity"] == pytest.approx(np.exp(metrics["loss"]), rel=1e-3)
     assert main(["export", str(run_dir), "--out", str(tmp_path / "served")]) == 0
@@ -121,18 +118,10 @@ def test_masked_lm_pretrains_evaluates_and_exports(tmp_path, capsys):
 
 
 def test_fine_tuning_starts_from_a_converted_encoder(sst2_slices, tmp_path):
-    pretrained = tmp_path / "pretrained"
-    assert main(["convert", "hf", str(FIXTURES / "tiny_bert_mlm"), "--out", str(pretrained)]) == 0
-    source, _, _ = load_run(pretrained)
-    run_dir = tmp_path / "fine_tuned"
-    assert main(["train", "bert_classifier", "--init", str(pretrained), "--data",
-                 str(sst2_slices[0]), "--steps", "2", "--epochs", "1", "--batch-size", "8",
-                 "--learning-rate", "1e-9", "--out", str(run_dir)]) == 0
-    model, tokenizer, record = load_run(run_dir)
-    assert tokenizer.get_vocabulary() == load_run(pretrained)[1].get_vocabulary()
+    source, encoder, record = fine_tuned_from_converted_encoder(
+        "bert_classifier", sst2_slices[0], tmp_path)
     assert record["hyperparameters"]["vocabulary_size"] == 39
-    assert model.backbone.num_layers == 2 and model.backbone.hidden_dim == 32
-    for before, after in zip(source.backbone.get_weights()[:4], model.backbone.get_weights()[:4]):
+    for before, after in zip(source.get_weights()[:4], encoder.get_weights()[:4]):
         np.testing.assert_allclose(after, before, atol=1e-5)
 
 

@@ -16,6 +16,7 @@ from kerazoo.runs import load_run
 from kerazoo.tasks import get_task, sentence_embeddings
 from kerazoo.tasks.span_qa import answer_questions
 from tests.export.fresh_process import serve_in_fresh_process
+from tests.tasks.fine_tuning_cli import evaluated_metrics
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -59,9 +60,7 @@ def test_qa_trains_from_the_command_line(qa_run):
 
 @pytest.mark.heavy
 def test_evaluate_prints_exact_match_and_f1(qa_run, squad_files, capsys):
-    capsys.readouterr()
-    assert main(["evaluate", str(qa_run), "--data", str(squad_files[1])]) == 0
-    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    metrics = evaluated_metrics(capsys, qa_run, squad_files[1])
     assert metrics["questions"] == 8 and metrics["windows"] >= 8
     assert 0.0 <= metrics["exact_match"] <= metrics["f1"] <= 100.0
     assert np.isfinite(metrics["loss"])

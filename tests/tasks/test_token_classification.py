@@ -5,7 +5,6 @@ process that imports only `tensorflow` and `tensorflow_text`.
 """
 
 import json
-import pathlib
 import re
 
 import numpy as np
@@ -15,9 +14,12 @@ from kerazoo.cli.main import main
 from kerazoo.data import conll_source, read_conll
 from kerazoo.runs import load_run, save_run
 from tests.export.fresh_process import serve_in_fresh_process
+from tests.tasks.fine_tuning_cli import (
+    assert_unknown_labels_refused,
+    evaluated_metrics,
+    fine_tuned_from_converted_encoder,
+)
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "convert" / "fixtures"
 TEXTS = ["Café  de Flore in Zürich 😀 today", "", "one"]
 
 
@@ -60,9 +62,7 @@ def test_tagger_trains_from_the_command_line(tagger_run):
 
 @pytest.mark.heavy
 def test_evaluate_prints_entity_scores(tagger_run, wnut_slices, capsys):
-    capsys.readouterr()
-    assert main(["evaluate", str(tagger_run), "--data", str(wnut_slices[1])]) == 0
-    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    metrics = evaluated_metrics(capsys, tagger_run, wnut_slices[1])
     tags = read_conll(wnut_slices[1]).tags
     # WNUT-17's dev tags are clean BIO: one entity per B- tag.
     assert metrics["entities"] == sum(tag.startswith("B-") for row in tags for tag in row)
@@ -75,11 +75,8 @@ def test_evaluate_prints_entity_scores(tagger_run, wnut_slices, capsys):
 
 @pytest.mark.heavy
 def test_unknown_tags_at_evaluation_are_one_clear_line(tagger_run, tmp_path, capsys):
-    path = tmp_path / "other.conll"
-    path.write_text("Rex\tB-animal\nbarks\tO\n")
-    assert main(["evaluate", str(tagger_run), "--data", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "['B-animal'] that the model does not know" in err and "Traceback" not in err
+    assert_unknown_labels_refused(capsys, tagger_run, tmp_path / "other.conll",
+                                  "Rex\tB-animal\nbarks\tO\n", ["B-animal"])
 
 
 @pytest.mark.heavy
@@ -113,15 +110,7 @@ def test_export_serves_entity_spans_in_a_fresh_tensorflow_process(tagger_run, tm
 
 @pytest.mark.heavy
 def test_tagging_starts_from_a_converted_encoder(wnut_slices, tmp_path):
-    pretrained = tmp_path / "pretrained"
-    assert main(["convert", "hf", str(FIXTURES / "tiny_bert_mlm"), "--out", str(pretrained)]) == 0
-    source, _, _ = load_run(pretrained)
-    run_dir = tmp_path / "fine_tuned"
-    assert main(["train", "bert_tagger", "--init", str(pretrained), "--data",
-                 str(wnut_slices[0]), "--steps", "2", "--epochs", "1", "--batch-size", "8",
-                 "--learning-rate", "1e-9", "--out", str(run_dir)]) == 0
-    model, tokenizer, record = load_run(run_dir)
-    assert tokenizer.get_vocabulary() == load_run(pretrained)[1].get_vocabulary()
-    assert model.backbone.num_layers == 2 and model.backbone.hidden_dim == 32
-    for before, after in zip(source.backbone.get_weights(), model.backbone.get_weights()):
+    source, encoder, _ = fine_tuned_from_converted_encoder("bert_tagger", wnut_slices[0],
+                                                           tmp_path)
+    for before, after in zip(source.get_weights(), encoder.get_weights()):
         np.testing.assert_allclose(after, before, atol=1e-5)
