@@ -182,8 +182,9 @@ def run(args):
     if not distribution.extended.should_checkpoint:
         print(f"kerazoo: done in {seconds:.0f} s; the chief worker writes {run_dir}")
         return
-    validation = history["epochs"].get("val_loss") or [float("nan")]
-    print(f"kerazoo: done in {seconds:.0f} s; final validation loss {validation[-1]:.4f}")
+    validation = history["epochs"].get("val_loss")
+    ending = f"final validation loss {validation[-1]:.4f}" if validation else "no validation data"
+    print(f"kerazoo: done in {seconds:.0f} s; {ending}")
     _print_sample(task.sample(model, data, args, args.seed), run_dir)
 
 

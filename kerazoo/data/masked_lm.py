@@ -46,13 +46,20 @@ def segment_pairs(token_ids, sequence_length):
     return np.asarray(token_ids[: count * width], np.int32).reshape(count, width)
 
 
-def _masker(vocabulary_size, special_ids, sequence_length):
-    packer = keras_hub.layers.MultiSegmentPacker(
+def segment_packer(special_ids, sequence_length):
+    """keras-hub's `MultiSegmentPacker`: `[CLS] A [SEP] B [SEP]`, cut round-robin, padded."""
+    return keras_hub.layers.MultiSegmentPacker(
         sequence_length=sequence_length,
         start_value=special_ids["cls"],
         end_value=special_ids["sep"],
         pad_value=special_ids["pad"],
     )
+
+
+def mask_packed(vocabulary_size, special_ids, sequence_length):
+    """A function masking packed `(token_ids, segment_ids)` with keras-hub's
+    `MaskedLMMaskGenerator` (15% selected; 80% `[MASK]`, 10% random, 10% kept); it returns
+    `(inputs, mask_ids, mask_weights)` as `masked_lm_dataset` yields them."""
     generator = keras_hub.layers.MaskedLMMaskGenerator(
         vocabulary_size=vocabulary_size,
         mask_selection_rate=MASK_RATE,
@@ -62,10 +69,8 @@ def _masker(vocabulary_size, special_ids, sequence_length):
         mask_token_rate=0.8,
         random_token_rate=0.1,
     )
-    half = (sequence_length - 3) // 2
 
-    def mask(windows):
-        token_ids, segment_ids = packer((windows[:, :half], windows[:, half:]))
+    def mask(token_ids, segment_ids):
         masked = generator(token_ids)
         inputs = {
             "token_ids": tf.cast(masked["token_ids"], tf.int32),
@@ -75,6 +80,17 @@ def _masker(vocabulary_size, special_ids, sequence_length):
         }
         return (inputs, tf.cast(masked["mask_ids"], tf.int32),
                 tf.cast(masked["mask_weights"], tf.float32))
+
+    return mask
+
+
+def _masker(vocabulary_size, special_ids, sequence_length):
+    packer = segment_packer(special_ids, sequence_length)
+    mask_rows = mask_packed(vocabulary_size, special_ids, sequence_length)
+    half = (sequence_length - 3) // 2
+
+    def mask(windows):
+        return mask_rows(*packer((windows[:, :half], windows[:, half:])))
 
     return mask
 
@@ -97,16 +113,32 @@ def _fixed_masks(windows, vocabulary_size, special_ids, sequence_length, rng):
     token_ids[:, half + 2:width + 2] = windows[:, half:]
     token_ids[:, width + 2] = special_ids["sep"]
     segment_ids[:, half + 2:width + 3] = 1
-    padding_mask = (token_ids != special_ids["pad"]).astype(np.int32)
     selectable = np.r_[1:half + 1, half + 2:width + 2]
+    return draw_fixed_masks(token_ids, segment_ids, [selectable] * rows, vocabulary_size,
+                            special_ids, sequence_length, rng)
+
+
+def draw_fixed_masks(token_ids, segment_ids, selectable, vocabulary_size, special_ids,
+                     sequence_length, rng):
+    """Mask packed rows as `MaskedLMMaskGenerator` does, drawing from `rng`.
+
+    Args:
+        token_ids, segment_ids: (rows, sequence_length) int32 packed rows.
+        selectable: per row, the positions that may be selected (its real, non-special tokens).
+
+    Returns:
+        `(inputs, targets, weights)` as `masked_lm_dataset` yields them.
+    """
+    rows = len(token_ids)
+    padding_mask = (token_ids != special_ids["pad"]).astype(np.int32)
     length = mask_selection_length(sequence_length)
-    count = min(length, math.ceil(MASK_RATE * len(selectable)))
     positions = np.zeros((rows, length), np.int32)
     targets = np.zeros((rows, length), np.int32)
     weights = np.zeros((rows, length), np.float32)
     masked = token_ids.copy()
     for row in range(rows):
-        chosen = np.sort(rng.choice(selectable, size=count, replace=False))
+        count = min(length, math.ceil(MASK_RATE * len(selectable[row])))
+        chosen = np.sort(rng.choice(selectable[row], size=count, replace=False))
         positions[row, :count] = chosen
         targets[row, :count] = token_ids[row, chosen]
         weights[row, :count] = 1.0

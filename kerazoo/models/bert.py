@@ -3,7 +3,8 @@
 One encoder, `BertBackbone`, and one family per job it is trained for, each
 a registered `Family` with its own task, all sharing the presets below:
 
-- `bert`: `BertMaskedLM`, pretrained with the `masked_lm` task;
+- `bert`: `BertMaskedLM`, pretrained with the `masked_lm` task (its config adds
+  `next_sentence`, the optional next-sentence head);
 - `bert_classifier`: `BertTextClassifier`, fine-tuned with the
   `text_classification` task (its config adds `label_names`);
 - `bert_tagger`: `BertTokenClassifier`, fine-tuned with the
@@ -46,6 +47,13 @@ class BertConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class BertMaskedLMConfig(BertConfig):
+    """A BERT encoder's hyperparameters and whether pretraining adds next-sentence prediction."""
+
+    next_sentence: bool = False  # `kerazoo train bert --next-sentence` sets it.
+
+
+@dataclasses.dataclass(frozen=True)
 class BertClassifierConfig(BertConfig):
     """A BERT encoder's hyperparameters and the classes of its classifier head."""
 
@@ -69,6 +77,9 @@ PRESETS = {
     "bert-small": _shape(4, 512, 8),
     "bert-base": _shape(12, 768, 12),
 }
+MASKED_LM_PRESETS = {
+    name: BertMaskedLMConfig(**dataclasses.asdict(config)) for name, config in PRESETS.items()
+}
 CLASSIFIER_PRESETS = {
     name: BertClassifierConfig(**dataclasses.asdict(config)) for name, config in PRESETS.items()
 }
@@ -88,9 +99,11 @@ def build_bert_backbone(dtype=None, **hyperparameters):
     return BertBackbone(**hyperparameters, dtype=dtype, name="bert_backbone")
 
 
-def build_bert_masked_lm(dtype=None, **hyperparameters):
-    """A `BertMaskedLM` on a new `BertBackbone`."""
-    return BertMaskedLM(build_bert_backbone(dtype=dtype, **hyperparameters))
+def build_bert_masked_lm(dtype=None, next_sentence=False, **hyperparameters):
+    """A `BertMaskedLM` (with the next-sentence head when `next_sentence`) on a new
+    `BertBackbone`."""
+    return BertMaskedLM(build_bert_backbone(dtype=dtype, **hyperparameters),
+                        next_sentence=next_sentence)
 
 
 def build_bert_text_classifier(dtype=None, label_names=("0", "1"), **hyperparameters):
@@ -101,9 +114,9 @@ def build_bert_text_classifier(dtype=None, label_names=("0", "1"), **hyperparame
 register_family(
     Family(
         name="bert",
-        config_class=BertConfig,
+        config_class=BertMaskedLMConfig,
         builder=build_bert_masked_lm,
-        presets=PRESETS,
+        presets=MASKED_LM_PRESETS,
         default_preset="bert-tiny",
         description="BERT encoder pretrained as a masked language model (post-LN)",
         task="masked_lm",

@@ -9,6 +9,12 @@ metrics: masked-LM accuracy and perplexity. Evaluation: the same on every window
 masks drawn from a fixed seed. Export: the model's forward pass (`logits`, also
 `serving_default`).
 
+`--next-sentence` adds BERT's next-sentence prediction: the text is read as one sentence a line,
+documents separated by blank lines, and packed into `[CLS] A [SEP] B [SEP]` pairs whose B follows
+A half of the time and is a random sentence otherwise (`kerazoo.data.next_sentence`); the model
+gets its next-sentence head, the loss is masked-LM plus next-sentence cross-entropy, and training
+and evaluation report `next_sentence_accuracy` besides the masked-LM metrics.
+
 A family using this task builds a model taking `token_ids`, `segment_ids`, `padding_mask` and
 `mask_positions` and returning (batch, masks, vocabulary) logits, with `vocabulary_size` in
 its config and `max_sequence_length` on the model.
@@ -16,6 +22,8 @@ its config and `max_sequence_length` on the model.
 
 import keras
 import keras_hub
+import numpy as np
+import tensorflow as tf
 
 from kerazoo.data import (
     default_corpus,
@@ -27,6 +35,13 @@ from kerazoo.data import (
     train_word_piece,
 )
 from kerazoo.data.masked_lm import segment_pairs
+from kerazoo.data.next_sentence import (
+    document_sentences,
+    next_sentence_dataset,
+    next_sentence_datasets,
+    next_sentence_pairs,
+)
+from kerazoo.data.text_classification import tokenize_sentences
 from kerazoo.data.word_piece import RESERVED_TOKENS
 from kerazoo.export import forward_endpoint, write_saved_model
 from kerazoo.export.saved_model import check_export_folder
@@ -54,6 +69,10 @@ class MaskedLMTask(Task):
                             help="size of the WordPiece vocabulary trained on the data")
         parser.add_argument("--lowercase", action="store_true",
                             help="lowercase text for the WordPiece vocabulary")
+        parser.add_argument("--next-sentence", action="store_true",
+                            help="also train next-sentence prediction on sentence pairs (one "
+                                 "sentence a line, blank lines between documents), B the true "
+                                 "next sentence half of the time")
 
     def prepare_data(self, options, model_config, batch_size, seed):
         source = _source(options.data)
@@ -67,14 +86,21 @@ class MaskedLMTask(Task):
                 f"`--sequence-length` must be in [5, {model_config.max_sequence_length}] (the "
                 f"model's position table), got {options.sequence_length}."
             )
-        token_ids = tokenize_documents(documents, tokenizer)
-        datasets = masked_lm_datasets(token_ids, tokenizer.vocabulary_size(), special,
-                                      options.sequence_length, batch_size, seed=seed)
+        overrides = {"vocabulary_size": tokenizer.vocabulary_size()}
+        if getattr(options, "next_sentence", False):
+            datasets = next_sentence_datasets(
+                _tokenized_sentences(documents, tokenizer), tokenizer.vocabulary_size(), special,
+                options.sequence_length, batch_size, seed=seed)
+            overrides["next_sentence"] = True
+        else:
+            token_ids = tokenize_documents(documents, tokenizer)
+            datasets = masked_lm_datasets(token_ids, tokenizer.vocabulary_size(), special,
+                                          options.sequence_length, batch_size, seed=seed)
         return TaskData(
             tokenizer=tokenizer,
             train=datasets.train,
             validation=datasets.validation,
-            model_overrides={"vocabulary_size": tokenizer.vocabulary_size()},
+            model_overrides=overrides,
             source=str(source),
         )
 
@@ -103,9 +129,13 @@ class MaskedLMTask(Task):
 
         Returns:
             dict with `loss` (nats per masked token), `masked_lm_accuracy`, `perplexity` and
-            `windows`.
+            `windows`; for a model with the next-sentence head, scored on next-sentence pairs
+            drawn from a fixed seed: those and `next_sentence_loss`, `next_sentence_accuracy`
+            and `pairs` instead of `windows`.
         """
         documents = load_documents(_source(source), data_dir=data_dir)
+        if getattr(model, "next_sentence", False):
+            return self._evaluate_next_sentence(model, tokenizer, documents, batch_size)
         token_ids = tokenize_documents(documents, tokenizer)
         sequence_length = min(DEFAULT_SEQUENCE_LENGTH, model.max_sequence_length)
         windows = segment_pairs(token_ids, sequence_length)
@@ -113,8 +143,7 @@ class MaskedLMTask(Task):
             windows, tokenizer.vocabulary_size(), special_token_ids(tokenizer),
             sequence_length, batch_size, seed=EVALUATION_SEED, fixed_masks=True,
         )
-        compile_model(model, keras.optimizers.SGD(0.0), self.loss(), self.metrics())
-        results = model.evaluate(dataset, verbose=1, return_dict=True)
+        results = self._evaluated(model, dataset)
         return {
             "loss": float(results["loss"]),
             "masked_lm_accuracy": float(results["masked_lm_accuracy"]),
@@ -122,17 +151,63 @@ class MaskedLMTask(Task):
             "windows": len(windows),
         }
 
+    def _evaluated(self, model, dataset):
+        """The training loss and metrics of `model` over `dataset`, as a dict."""
+        compile_model(model, keras.optimizers.SGD(0.0), self.loss(), self.metrics())
+        return model.evaluate(dataset, verbose=1, return_dict=True)
+
+    def _evaluate_next_sentence(self, model, tokenizer, documents, batch_size):
+        sequence_length = min(DEFAULT_SEQUENCE_LENGTH, model.max_sequence_length)
+        pairs = next_sentence_pairs(_tokenized_sentences(documents, tokenizer), sequence_length,
+                                    np.random.default_rng(EVALUATION_SEED))
+        dataset = next_sentence_dataset(
+            pairs, tokenizer.vocabulary_size(), special_token_ids(tokenizer), sequence_length,
+            batch_size, seed=EVALUATION_SEED, fixed_masks=True,
+        )
+        results = self._evaluated(model, dataset)
+        return {
+            "loss": float(results["masked_lm_loss"]),
+            "masked_lm_accuracy": float(results["masked_lm_accuracy"]),
+            "perplexity": float(results["masked_lm_perplexity"]),
+            "next_sentence_loss": float(results["next_sentence_loss"]),
+            "next_sentence_accuracy": float(results["next_sentence_accuracy"]),
+            "pairs": len(pairs.labels),
+        }
+
     def export_variants(self, model):
         """`embed`: sentence embeddings of the pretrained encoder (`text_embedding`'s)."""
         return {"embed": embedding_endpoints}
 
     def export(self, model, tokenizer, out_dir, options, overwrite=False):
-        """`serving_default` and `logits`: the encoder inputs and `mask_positions` -> logits."""
+        """`serving_default` and `logits`: the encoder inputs and `mask_positions` -> logits
+        (and `next_sentence_logits`, (batch, 2), with the next-sentence head)."""
         check_export_folder(out_dir, overwrite)
-        forward = forward_endpoint(model)
+        forward = (_pretraining_endpoint(model) if getattr(model, "next_sentence", False)
+                   else forward_endpoint(model))
         endpoints = {"serving_default": forward, "logits": forward}
         path = write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=overwrite)
         return path, tuple(endpoints)
+
+
+def _tokenized_sentences(documents, tokenizer):
+    """Each document's sentences (`document_sentences`) as lists of token ids."""
+    split = document_sentences(documents)
+    ids = tokenize_sentences([sentence for document in split for sentence in document], tokenizer)
+    rows = np.split(ids.flat_values.numpy(), np.cumsum(ids.row_lengths().numpy())[:-1])
+    bounds = np.cumsum([0] + [len(document) for document in split])
+    return [rows[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def _pretraining_endpoint(model):
+    """`forward_endpoint` of a model with both heads: `logits` and `next_sentence_logits`."""
+    forward = forward_endpoint(model, name="outputs")
+
+    @tf.function(input_signature=forward.input_signature)
+    def pretraining(*tensors):
+        outputs = forward(*tensors)["outputs"]
+        return {"logits": outputs["masked_lm"], "next_sentence_logits": outputs["next_sentence"]}
+
+    return pretraining
 
 
 def _source(data):

@@ -85,8 +85,11 @@ class TextClassificationTask(Task):
         validation_ds = None
         if validation_path:
             validation = read_labelled_tsv(validation_path)
+            validation_ids = tokenize_labelled(validation, tokenizer)
+            warn_cut(examples_cut(validation_ids, sequence_length), sequence_length,
+                     validation_path)
             validation_ds = classification_dataset(
-                tokenize_labelled(validation, tokenizer),
+                validation_ids,
                 label_ids(validation.labels, label_names, validation_path),
                 special, sequence_length, batch_size,
             )
@@ -111,9 +114,12 @@ class TextClassificationTask(Task):
         """
         examples = read_labelled_tsv(source)
         true_ids = label_ids(examples.labels, model.label_names, source)
+        token_ids = tokenize_labelled(examples, tokenizer)
+        warn_cut(examples_cut(token_ids, model.max_sequence_length), model.max_sequence_length,
+                 source)
         dataset = classification_dataset(
-            tokenize_labelled(examples, tokenizer), true_ids,
-            special_token_ids(tokenizer), model.max_sequence_length, batch_size,
+            token_ids, true_ids, special_token_ids(tokenizer), model.max_sequence_length,
+            batch_size,
         )
         predict = tf.function(lambda inputs: model(inputs, training=False),
                               reduce_retracing=True)

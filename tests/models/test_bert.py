@@ -41,10 +41,12 @@ def test_presets_have_their_shapes(preset, shape):
     config = resolve_config("bert", preset)
     assert (config.num_layers, config.hidden_dim, config.num_heads) == shape
     assert config.intermediate_dim == 4 * config.hidden_dim
+    encoder = dataclasses.asdict(config)
+    assert encoder.pop("next_sentence") is False  # off unless asked for
     for family in ("bert_classifier", "bert_encoder"):
         other = dataclasses.asdict(resolve_config(family, preset))
         other.pop("label_names", None)
-        assert other == dataclasses.asdict(config)
+        assert other == encoder
 
 
 def test_bert_base_has_exactly_bert_bases_parameter_count():
@@ -155,3 +157,56 @@ def test_families_train_with_their_tasks():
 def test_bad_width_is_refused():
     with pytest.raises(ValueError, match="must divide `hidden_dim`"):
         BertBackbone(10, 1, 3, 32, 64, 8)
+
+
+def masked_lm_inputs(batch=2, seed=0):
+    inputs = encoder_inputs(batch=batch, seed=seed)
+    inputs["mask_positions"] = np.tile(np.array([[1, 5]], "int32"), (batch, 1))
+    return inputs
+
+
+@pytest.mark.parametrize("policy", ["float32", "mixed_bfloat16"])
+def test_next_sentence_head_scores_the_pooled_cls_in_float32(policy):
+    model = small("bert", next_sentence=True, dtype=policy)
+    assert isinstance(model, BertMaskedLM) and model.next_sentence
+    inputs = masked_lm_inputs(batch=3)
+    outputs = model(inputs)
+    assert outputs["masked_lm"].shape == (3, 2, VOCABULARY)
+    assert outputs["next_sentence"].shape == (3, 2)
+    assert outputs["next_sentence"].dtype == "float32"
+    pooled = model.backbone(encoder_inputs(batch=3))["pooled_output"]
+    kernel, bias = model.next_sentence_head.get_weights()
+    np.testing.assert_allclose(outputs["next_sentence"],
+                               np.asarray(pooled, "float32") @ kernel + bias, atol=1e-2)
+    # Without the option the model is what it was: one tensor of masked-LM logits.
+    assert small("bert")(inputs).shape == (3, 2, VOCABULARY)
+    assert not hasattr(small("bert"), "next_sentence_head")
+
+
+def test_next_sentence_model_round_trips_and_sums_both_losses(tmp_path):
+    model = small("bert", next_sentence=True)
+    config = model.get_config()
+    assert config["next_sentence"] is True
+    rebuilt = BertMaskedLM.from_config(config)
+    assert rebuilt.next_sentence and len(rebuilt.weights) == len(model.weights)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  weighted_metrics=[keras.metrics.SparseCategoricalAccuracy("masked_lm_accuracy")])
+    inputs = masked_lm_inputs(batch=4)
+    targets = {"masked_lm": np.full((4, 2), 7, "int32"),
+               "next_sentence": np.array([0, 1, 0, 1], "int32")}
+    results = model.evaluate(inputs, targets, verbose=0, return_dict=True)
+    assert {"masked_lm_loss", "next_sentence_loss", "masked_lm_accuracy",
+            "next_sentence_accuracy"} <= set(results)
+    assert results["loss"] == pytest.approx(
+        results["masked_lm_loss"] + results["next_sentence_loss"], rel=1e-5)
+    path = tmp_path / "nsp.keras"
+    model.save(path)
+    reloaded = keras.saving.load_model(path)
+    assert reloaded.next_sentence
+    for name, value in model(inputs).items():
+        np.testing.assert_allclose(reloaded(inputs)[name], value, atol=1e-6)
+    again = reloaded.evaluate(inputs, targets, verbose=0, return_dict=True)
+    assert again["next_sentence_loss"] == pytest.approx(results["next_sentence_loss"], rel=1e-5)
+    with pytest.raises(TypeError, match="`next_sentence` must be a bool, got 'yes'"):
+        BertMaskedLM(model.backbone, next_sentence="yes")

