@@ -1,5 +1,10 @@
 """`kerazoo evaluate RUN_DIR --data FILE`: the task's metrics of a trained run."""
 
+from kerazoo.cli.sampling_flags import add_long_sources_flag
+
+GENERATION_OPTIONS = ("num_beams", "length_penalty", "metric", "source_language",
+                      "target_language", "long_sources")
+
 
 def add_parser(commands, parents, with_tasks=True, argv=()):
     parser = commands.add_parser(
@@ -27,6 +32,12 @@ def add_parser(commands, parents, with_tasks=True, argv=()):
                            help="beam scores are divided by length ** this")
     generated.add_argument("--metric", choices=["bleu", "rouge"], default=None,
                            help="bleu: BLEU, chrF and tokenized BLEU; rouge: ROUGE-1/2/L")
+    generated.add_argument("--source-language", default=None,
+                           help="translate from this language (Multi30k, or the feature of a "
+                                "tfds: translation set; the task's default: de)")
+    generated.add_argument("--target-language", default=None,
+                           help="into this language (the task's default: en)")
+    add_long_sources_flag(generated, None)
     parser.set_defaults(run=run)
     return parser
 
@@ -36,7 +47,7 @@ def run(args):
 
     from kerazoo.tasks import evaluate_run
 
-    options = {name: getattr(args, name) for name in ("num_beams", "length_penalty", "metric")
+    options = {name: getattr(args, name) for name in GENERATION_OPTIONS
                if getattr(args, name) is not None}
     metrics = evaluate_run(args.run_dir, args.data, args.batch_size, data_dir=args.data_dir,
                            **options)

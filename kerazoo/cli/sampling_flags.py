@@ -1,5 +1,6 @@
 """Command-line flags for sampling settings, shared by `generate` and `export`,
-and for beam search, shared by `generate` and `translate`.
+for beam search, shared by `generate` and `translate`, and for over-long
+translation sources, shared by `translate` and `evaluate`.
 
 A task reads them (`kerazoo.tasks.causal_lm.sampling_options`).
 """
@@ -23,3 +24,9 @@ def add_beam_flags(parser):
                              "translation: greedy)")
     parser.add_argument("--length-penalty", type=float, default=1.0,
                         help="beam scores are divided by length ** this (> 0 favours longer)")
+
+
+def add_long_sources_flag(parser, default):
+    parser.add_argument("--long-sources", choices=["truncate", "error"], default=default,
+                        help="a source longer than the model's max source length: truncate "
+                             "it with a warning (translation's default) or stop with an error")

@@ -1,6 +1,6 @@
 """`kerazoo translate RUN_DIR --text ...`: translate sentences with a trained run."""
 
-from kerazoo.cli.sampling_flags import add_beam_flags
+from kerazoo.cli.sampling_flags import add_beam_flags, add_long_sources_flag
 
 
 def add_parser(commands, parents, with_tasks=True, argv=()):
@@ -20,6 +20,7 @@ def add_parser(commands, parents, with_tasks=True, argv=()):
     parser.add_argument("--max-new-tokens", type=int, default=None,
                         help="most tokens per translation (default: the model's target length)")
     add_beam_flags(parser)
+    add_long_sources_flag(parser, "truncate")
     parser.add_argument("--batch-size", type=int, default=64, help="sentences decoded together")
     heatmap = parser.add_argument_group("attention heatmap")
     heatmap.add_argument("--attention-png", default=None,

@@ -4,7 +4,8 @@ Line `i` of the source file translates line `i` of the target file. Files
 may be plain text or gzip (`.gz`). A pair with an empty (or all-whitespace)
 line on either side carries no translation and is dropped; `ParallelCorpus
 .dropped_empty` counts them. Files whose line counts differ are not aligned:
-that is a ValueError naming both counts.
+that is a ValueError naming both counts. A prepared TFDS translation set
+becomes the same `ParallelCorpus` with `kerazoo.data.tfds_parallel`.
 """
 
 from typing import NamedTuple
@@ -53,13 +54,29 @@ def read_parallel_corpus(source_path, target_path):
             f"`target_path` {str(target_path)!r} has {len(targets)}; a parallel "
             "corpus needs line i of one to translate line i of the other."
         )
-    pairs = [(s.strip(), t.strip()) for s, t in zip(sources, targets)]
+    return aligned_pairs(
+        sources, targets,
+        f"`source_path` {str(source_path)!r} and `target_path` {str(target_path)!r}",
+    )
+
+
+def aligned_pairs(sources, targets, where):
+    """The `ParallelCorpus` of aligned sentences, pairs with an empty side dropped.
+
+    Args:
+        sources, targets: lists of str of one length; item i translates item i.
+        where: str, what they came from, for the error message.
+
+    Returns:
+        `ParallelCorpus`, surrounding whitespace stripped from each sentence.
+
+    Raises:
+        ValueError: If no pair with two non-empty sides is left.
+    """
+    pairs = [(s.strip(), t.strip()) for s, t in zip(sources, targets, strict=True)]
     kept = [(s, t) for s, t in pairs if s and t]
     if not kept:
-        raise ValueError(
-            f"`source_path` {str(source_path)!r} and `target_path` "
-            f"{str(target_path)!r} hold no pair of non-empty lines."
-        )
+        raise ValueError(f"{where}: no pair has two non-empty sentences.")
     return ParallelCorpus(
         [s for s, _ in kept], [t for _, t in kept], dropped_empty=len(pairs) - len(kept)
     )

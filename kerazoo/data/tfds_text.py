@@ -62,9 +62,31 @@ def read_tfds_documents(source, *, data_dir=None, text_feature="text"):
             `text_feature`, the feature is not a string, its bytes are not
             UTF-8, or the split has no examples.
     """
+    dataset = load_prepared(source, data_dir)
+    check_text_features(dataset, source, {"text_feature": text_feature})
+    texts = dataset.map(lambda example: example[text_feature])
+    documents = [
+        decode_utf8(data, f"`source` {source!r} example {index} ({text_feature!r})")
+        for index, data in enumerate(texts.as_numpy_iterator())
+    ]
+    if not documents:
+        raise ValueError(f"`source` {source!r} has no examples.")
+    return documents
+
+
+def load_prepared(source, data_dir=None):
+    """The `tf.data.Dataset` of a prepared TFDS split, never downloading.
+
+    Args:
+        source: str, `tfds:NAME[/CONFIG][:SPLIT]`.
+        data_dir: str, os.PathLike or None, as in `read_tfds_documents`.
+
+    Raises:
+        ValueError: If the dataset is unknown or not prepared in `data_dir`.
+    """
     name, split = parse_tfds_source(source)
     try:
-        dataset = tfds.load(
+        return tfds.load(
             name, split=split, data_dir=data_dir, download=False, shuffle_files=False
         )
     except tfds.core.registered.DatasetNotFoundError:
@@ -80,23 +102,31 @@ def read_tfds_documents(source, *, data_dir=None, text_feature="text"):
             f"first (`tfds build {name}`) or pass the data_dir that holds it "
             f"({error})."
         ) from None
+
+
+def check_text_features(dataset, source, features):
+    """Checks that every named feature of `dataset` holds one string per example.
+
+    Args:
+        dataset: from `load_prepared`.
+        source: str, its `tfds:` source, for messages.
+        features: dict of the caller's argument name -> feature name
+            (`{"text_feature": "text"}`).
+
+    Raises:
+        ValueError: naming the argument, if a feature is missing (listing the
+            dataset's features) or is not a string scalar.
+    """
     spec = dataset.element_spec
-    if not isinstance(spec, dict) or text_feature not in spec:
-        features = sorted(spec) if isinstance(spec, dict) else spec
-        raise ValueError(
-            f"`text_feature` {text_feature!r} is not a feature of {source!r}; "
-            f"its features are {features}."
-        )
-    if spec[text_feature].dtype != tf.string or spec[text_feature].shape.rank != 0:
-        raise ValueError(
-            f"`text_feature` {text_feature!r} of {source!r} must be a string "
-            f"scalar per example. Received: {spec[text_feature]}."
-        )
-    texts = dataset.map(lambda example: example[text_feature])
-    documents = [
-        decode_utf8(data, f"`source` {source!r} example {index} ({text_feature!r})")
-        for index, data in enumerate(texts.as_numpy_iterator())
-    ]
-    if not documents:
-        raise ValueError(f"`source` {source!r} has no examples.")
-    return documents
+    for argument, feature in features.items():
+        if not isinstance(spec, dict) or feature not in spec:
+            present = sorted(spec) if isinstance(spec, dict) else spec
+            raise ValueError(
+                f"`{argument}` {feature!r} is not a feature of {source!r}; "
+                f"its features are {present}."
+            )
+        if spec[feature].dtype != tf.string or spec[feature].shape.rank != 0:
+            raise ValueError(
+                f"`{argument}` {feature!r} of {source!r} must be a string "
+                f"scalar per example. Received: {spec[feature]}."
+            )

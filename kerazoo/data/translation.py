@@ -99,6 +99,19 @@ def pack_sources(tokenizer, texts, max_source_length):
             "encoder_padding_mask": tf.cast(mask, tf.int32)[:, :width]}
 
 
+def packed_source_lengths(tokenizer, texts):
+    """(batch,) int numpy array: the length of each source packed as `tokens + [END]`.
+
+    A source longer than the model's `max_source_length` is truncated by
+    `pack_sources`; this finds which ones.
+
+    Args:
+        tokenizer: from `train_joint_word_piece`.
+        texts: a list of str.
+    """
+    return _token_ids(tokenizer, texts).row_lengths().numpy() + 1
+
+
 def tidy_spacing(texts):
     """Undo WordPiece's spaces around punctuation: `"man ' s bike ."` -> `"man's bike."`.
 

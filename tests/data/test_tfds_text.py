@@ -1,19 +1,8 @@
 import pytest
-import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from kerazoo.data.tfds_text import parse_tfds_source, read_tfds_documents
-
-
-def serve(examples):
-    """A `mock_data` `as_dataset_fn` that serves `examples` and records the split."""
-    calls = []
-
-    def as_dataset(builder, *args, split=None, **kwargs):
-        calls.append((builder.name, split))
-        return tf.data.Dataset.from_tensor_slices(examples)
-
-    return as_dataset, calls
+from tests.data.tfds_mock import serve
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from kerazoo.data.translation import BUCKET_WIDTH, train_joint_word_piece, trans
 from kerazoo.generation.attention_heatmap import translation_attention
 from kerazoo.generation.translation import translate, translation_ids
 from kerazoo.models import TransformerConfig, get_family, register_family
+from tests.data.tfds_mock import serve_splits
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "multi30k"
 PAIRS = 300
@@ -105,6 +106,8 @@ def test_the_run_vocabulary_is_the_file_given_else_shipped_else_learned(files, t
     assert 6000 <= len(vocabulary) <= 8000 and len(set(vocabulary)) == len(vocabulary)
     ids = [i for text in val.sources + val.targets for i in shipped.encode(text)]
     assert ids.count(shipped.token_to_id("[UNK]")) / len(ids) < 0.002
+    # A word of characters the vocabulary never saw is one [UNK], the rest as they are.
+    assert shipped.detokenize(shipped.tokenize("Ein ☃x Hund")) == "Ein [UNK] Hund"
 
     path = tmp_path / "vocabulary.txt"
     path.write_text("\n".join(vocabulary[:600]) + "\n", encoding="utf-8")
@@ -208,3 +211,76 @@ def test_a_task_that_cannot_translate_says_so(tmp_path):
         get_task("causal_lm").translate(None, None, ["x"], None)
     with pytest.raises(ValueError, match="draws no attention heatmap"):
         get_task("causal_lm").attention_heatmap(None, None, "x", tmp_path / "a.png", None)
+
+
+def short_pairs(split, count, words=8):
+    """The first `count` Multi30k pairs of at most `words` words a side, as TFDS serves them.
+
+    Few of them are too long for the micro model in a small vocabulary.
+    """
+    pairs = [(de, en) for de, en in zip(lines(f"{split}.de.gz", 1000),
+                                        lines(f"{split}.en.gz", 1000))
+             if len(de.split()) <= words and len(en.split()) <= words][:count]
+    return {"de": [de for de, _ in pairs], "en": [en for _, en in pairs]}
+
+
+def test_a_tfds_translation_set_is_the_training_data(tmp_path):
+    """`--data tfds:...` and `--validation-data tfds:...`, served offline by `mock_data`."""
+    from argparse import Namespace
+
+    import tensorflow_datasets as tfds
+
+    from kerazoo.models import build, resolve_config
+    from kerazoo.tasks import get_task
+
+    # English -> German, told by the language flags.
+    splits = {"train": short_pairs("train", 64), "val": short_pairs("val", 8)}
+    options = Namespace(data="tfds:wmt14_translate/de-en", data_dir=str(tmp_path),
+                        validation_data="tfds:wmt14_translate/de-en:val", source_language="en",
+                        target_language="de", vocabulary=str(DATA / "wordpiece-8000.txt"),
+                        vocabulary_size=8000, max_pairs=None)
+    with tfds.testing.mock_data(as_dataset_fn=serve_splits(splits)):
+        data = get_task("seq2seq").prepare_data(
+            options, resolve_config("transformer_micro", "micro"), 8, seed=0)
+    assert data.source == "tfds:wmt14_translate/de-en"
+    assert data.sample_prompt == splits["val"]["en"][0].strip()
+    tokenizer, end = data.tokenizer, data.tokenizer.end_token_id
+
+    def text(ids):
+        # WordPiece detokenizes with spaces around punctuation: compare without spaces.
+        return "".join(tokenizer.detokenize([i for i in ids if i not in (0, end)]).split())
+
+    batched = {(text(source), text(target))
+               for inputs, labels, _ in data.validation
+               for source, target in zip(inputs["encoder_token_ids"].numpy(), labels.numpy())}
+    assert batched == {("".join(en.split()), "".join(de.split()))
+                       for en, de in zip(splits["val"]["en"], splits["val"]["de"])}
+
+    model = build("transformer_micro", "micro", **data.model_overrides)
+    long = " ".join([data.sample_prompt] * 10)
+    with pytest.raises(ValueError, match=r"1 of 2 sources are longer than the model's "
+                                         r"max_source_length=32 .* the first, source 1"):
+        translate(model, tokenizer, ["Ein Hund.", long], long_sources="error")
+    with pytest.raises(ValueError, match="`long_sources` must be one of"):
+        translate(model, tokenizer, ["Ein Hund."], long_sources="cut")
+
+
+@pytest.mark.heavy
+def test_evaluate_reads_a_tfds_test_split_and_handles_long_sources(run_dir, tmp_path, capsys):
+    import tensorflow_datasets as tfds
+
+    test = short_pairs("val", 4, words=6)
+    test["de"][1] = " ".join([test["de"][1]] * 8)
+    evaluate = ["evaluate", str(run_dir), "--data", "tfds:wmt14_translate/de-en:test",
+                "--data-dir", str(tmp_path)]
+    capsys.readouterr()
+    with tfds.testing.mock_data(as_dataset_fn=serve_splits({"test": test})):
+        assert main(evaluate + ["--long-sources", "error"]) == 2
+        assert "1 of 4 sources are longer than the model's max_source_length=32" in (
+            capsys.readouterr().err)
+        with pytest.warns(UserWarning, match="1 of 4 sources .* only their first tokens"):
+            assert main(evaluate + ["--metric", "rouge"]) == 0
+        metrics = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert metrics["sentences"] == 4 and metrics["rouge1"] > 0.0
+        assert main(evaluate + ["--target-language", "fr"]) == 2
+        assert "`target_language` 'fr' is not a feature" in capsys.readouterr().err
