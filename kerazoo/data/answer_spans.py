@@ -1,4 +1,5 @@
-"""Extractive QA in TensorFlow ops: context pieces with byte offsets, packing, best answer span.
+"""Extractive QA in TensorFlow ops: context pieces with byte offsets, packing, strided windows,
+best answer span.
 
 The same ops make the training features (`kerazoo.data.squad`) and run inside the exported
 SavedModel, so an answer found at serving time is cut from the context exactly as evaluation
@@ -63,6 +64,34 @@ def question_context_packer(special_ids, sequence_length):
         pad_value=special_ids["pad"],
         truncate="waterfall",
     )
+
+
+def context_windows(question_lengths, context_lengths, sequence_length, stride):
+    """The strided windows of each context, cut as `kerazoo.data.squad.span_features` cuts them.
+
+    A context longer than fits beside its question (`sequence_length - question_length - 3`
+    pieces, the window's width) is read in windows of that width starting every `stride`
+    pieces, until one reaches the end of the context.
+
+    Args:
+        question_lengths: (batch,) int32, pieces of each (already cut) question.
+        context_lengths: (batch,) int32, pieces of each context.
+        sequence_length: int, the longest packed window; more than `question_length + 3`.
+        stride: int >= 1, pieces between the starts of a context's windows.
+
+    Returns:
+        `(pair, first, length)`: (windows,) int32, the row of the batch each window reads,
+        its first piece among that context's pieces, and its number of pieces. A row's windows
+        are consecutive and in order; every row has at least one (an empty context: one window
+        of 0 pieces).
+    """
+    width = sequence_length - question_lengths - 3
+    beyond = tf.maximum(context_lengths - width, 0)  # pieces past the first window
+    count = 1 + (beyond + stride - 1) // stride  # (batch,)
+    pair = tf.repeat(tf.range(tf.size(count)), count)  # (windows,)
+    first = tf.ragged.range(count).flat_values * stride
+    length = tf.minimum(tf.gather(width, pair), tf.gather(context_lengths, pair) - first)
+    return pair, first, length
 
 
 def best_spans(logits, context_mask, max_answer_length=MAX_ANSWER_LENGTH):

@@ -111,10 +111,12 @@ class SpanQATask(Task):
 
 def qa_endpoints(model, tokenizer, options=None):
     """`serving_default`: `questions`, `contexts` -> `answer`, `score`
-    (`kerazoo.export.encoder_endpoints.span_qa_endpoint`); `logits`: the encoder inputs ->
-    (batch, 2, time) start and end logits."""
+    (`kerazoo.export.encoder_endpoints.span_qa_endpoint`, reading long contexts in the
+    windows `evaluate` reads: `DEFAULT_SEQUENCE_LENGTH` pieces or the position table, every
+    `DEFAULT_STRIDE`); `logits`: the encoder inputs -> (batch, 2, time) start and end logits."""
+    sequence_length = min(DEFAULT_SEQUENCE_LENGTH, model.max_sequence_length)
     return {
-        "serving_default": span_qa_endpoint(model, tokenizer, model.max_sequence_length),
+        "serving_default": span_qa_endpoint(model, tokenizer, sequence_length, DEFAULT_STRIDE),
         "logits": forward_endpoint(model),
     }
 

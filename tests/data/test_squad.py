@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from kerazoo.data import read_squad, span_dataset, span_features, special_token_ids
 from kerazoo.data import train_word_piece
-from kerazoo.data.answer_spans import best_spans
+from kerazoo.data.answer_spans import best_spans, context_windows
 from kerazoo.data.squad import QAExample
 from kerazoo.training.squad_scores import normalize_answer
 
@@ -130,3 +130,27 @@ def test_best_span_is_ordered_short_and_inside_the_context():
     assert (int(starts[0]), int(ends[0])) == (1, 3)
     starts, ends, _ = best_spans(logits, tf.constant([[0, 0, 1, 1, 0, 0]]))
     assert (int(starts[0]), int(ends[0])) == (2, 3)
+
+
+@pytest.mark.parametrize("sequence_length, stride", [(64, 16), (48, 7), (128, 128)])
+def test_context_windows_cut_as_span_features_cuts(tokenizer, sequence_length, stride):
+    examples = read_squad("xquad-en")[:12]
+    examples.append(examples[0]._replace(context=examples[0].context[:20]))  # one window
+    features = span_features(examples, tokenizer, special_token_ids(tokenizer),
+                             sequence_length, stride)
+    first_rows = np.searchsorted(features.example_index, np.arange(len(examples)))
+    question_lengths = features.context_position[first_rows] - 2
+    context_lengths = [len(starts) for starts in features.piece_starts]
+    pair, first, length = context_windows(tf.constant(question_lengths, tf.int32),
+                                          tf.constant(context_lengths, tf.int32),
+                                          sequence_length, stride)
+    np.testing.assert_array_equal(pair, features.example_index)
+    np.testing.assert_array_equal(first, features.window_start)
+    np.testing.assert_array_equal(length, features.window_length)
+    assert pair.shape[0] > len(examples)  # some contexts did need several windows
+
+
+def test_an_empty_context_is_one_window_of_no_pieces():
+    pair, first, length = context_windows(tf.constant([3, 5]), tf.constant([0, 4]), 16, 4)
+    assert (pair.numpy().tolist(), first.numpy().tolist(), length.numpy().tolist()) == (
+        [0, 1], [0, 0], [0, 4])
