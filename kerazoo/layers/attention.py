@@ -124,7 +124,9 @@ class MultiHeadAttention(keras.layers.Layer):
         batch, length = ops.shape(x)[0], ops.shape(x)[1]
         x = ops.reshape(x, (batch, length, parts, self.num_heads, self.head_dim))
         x = ops.transpose(x, (2, 0, 3, 1, 4))  # (parts, batch, heads, time, head_dim)
-        return [x[i] for i in range(parts)]
+        # Unstack, not `x[i]`: the gradient of a strided slice writes a
+        # zero-filled copy of the whole input per part, that of unstack one stack.
+        return ops.unstack(x, num=parts, axis=0)
 
     def _heads_of_queries(self, projected):
         """(batch, time, dim) -> (batch, time, heads, head_dim).
@@ -173,9 +175,10 @@ class MultiHeadAttention(keras.layers.Layer):
             raise ValueError("A self-attention `cache` needs `cache_update_index`.")
         if attention_mask is None and cache is None:
             attention_mask = merge_masks(get_keras_mask(query))
-        qkv = self.qkv(query)
-        q = self._heads_of_queries(qkv[..., : self.hidden_dim])
-        k, v = self._split_heads(qkv[..., self.hidden_dim :], 2)
+        # Split, not slice, for the same reason as in `_split_heads`.
+        q, kv = ops.split(self.qkv(query), [self.hidden_dim], axis=-1)
+        q = self._heads_of_queries(q)
+        k, v = self._split_heads(kv, 2)
         if cache is not None:
             new = ops.cast(ops.stack([k, v], axis=1), cache.dtype)
             cache = ops.slice_update(cache, (0, 0, 0, cache_update_index, 0), new)

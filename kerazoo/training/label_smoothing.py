@@ -41,10 +41,13 @@ class LabelSmoothedCrossEntropy(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
-        labels = ops.expand_dims(ops.cast(y_true, "int32"), -1)
-        nll = -ops.squeeze(ops.take_along_axis(log_probs, labels, axis=-1), -1)
-        uniform = -ops.mean(log_probs, axis=-1)
-        return (1.0 - self.smoothing) * nll + self.smoothing * uniform
+        vocabulary = ops.shape(log_probs)[-1]
+        # The smoothed target distribution as one dense product: picking the
+        # label's log-probability with a gather instead costs a scatter of
+        # the whole (batch, time, vocabulary) gradient, about twice the time.
+        target = ops.one_hot(ops.cast(y_true, "int32"), vocabulary) * (1.0 - self.smoothing)
+        target = target + self.smoothing / ops.cast(vocabulary, "float32")
+        return -ops.sum(target * log_probs, axis=-1)
 
     def get_config(self):
         return {"smoothing": self.smoothing, "name": self.name}

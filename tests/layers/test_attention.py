@@ -147,3 +147,26 @@ def test_keras_mask_of_the_memory_is_the_key_padding_mask():
         out[:1], np.asarray(layer(x[:1], memory=np.asarray(memory)[:1, :3])), atol=1e-5
     )
     assert not np.allclose(out[:1], np.asarray(layer(x[:1], memory=np.asarray(memory)[:1])))
+
+
+@pytest.mark.parametrize("cross", [False, True], ids=["self", "cross"])
+def test_training_gradient_has_no_strided_slice_gradients(cross):
+    # Slicing the fused projections made one zero-filled copy of the whole
+    # projection per slice in the backward pass (a third of a training step).
+    import tensorflow as tf
+
+    layer = MultiHeadCrossAttention(2) if cross else MultiHeadAttention(2)
+    x = tf.constant(rng.normal(size=(2, 4, 8)).astype("float32"))
+    kwargs = {"memory": x} if cross else {}
+    layer(x, **kwargs)
+
+    @tf.function
+    def gradients(x):
+        with tf.GradientTape() as tape:
+            out = layer(x, training=True, **kwargs)
+        return tape.gradient(out, layer.trainable_variables)
+
+    graph = gradients.get_concrete_function(x).graph
+    op_types = {op.type for op in graph.get_operations()}
+    assert "MatMul" in op_types or "Einsum" in op_types
+    assert "StridedSliceGrad" not in op_types

@@ -21,6 +21,21 @@ def test_label_smoothing_matches_the_formula_and_ignores_padding():
     assert clone.smoothing == 0.1
 
 
+def test_label_smoothing_gradient_is_softmax_minus_the_smoothed_target():
+    import tensorflow as tf
+
+    logits = np.random.default_rng(1).normal(size=(2, 3, 5)).astype("float32")
+    labels = np.array([[1, 2, 0], [4, 3, 0]], "int32")
+    weights = np.array([[1, 1, 0], [1, 1, 1]], "float32")
+    variable = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        loss = LabelSmoothedCrossEntropy(0.2)(labels, variable, sample_weight=weights)
+    target = 0.8 * np.eye(5)[labels] + 0.2 / 5
+    softmax = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    expected = (softmax - target) * weights[..., None] / weights.sum()
+    np.testing.assert_allclose(tape.gradient(loss, variable).numpy(), expected, atol=1e-6)
+
+
 def test_inverse_sqrt_is_the_papers_schedule():
     d, warmup = 512, 4000
     schedule = TrainConfig(steps=10_000, schedule="inverse_sqrt", warmup_steps=warmup,
