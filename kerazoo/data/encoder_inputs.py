@@ -5,7 +5,6 @@ SavedModels (strings in, inputs made in the graph).
 """
 
 import keras_hub
-import numpy as np
 import tensorflow as tf
 
 # BERT's special tokens; every encoder task needs them in the vocabulary.

@@ -1,6 +1,5 @@
 """The `generate` signature: sampling settings per request, checked in the graph, thread-safe."""
 
-import concurrent.futures
 import json
 import os
 import subprocess
