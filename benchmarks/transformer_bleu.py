@@ -113,6 +113,8 @@ def main():
     )
     print(f"command: {command or 'kerazoo ' + ' '.join(COMMAND) + ' --out ' + str(run_dir)}")
     minutes = wall_minutes(run_dir, which)
+    if args.quick:
+        print("--quick: the first 50 test2016 sentences only, a smoke test; its BLEU says little")
     print(f"scored: {which}; {len(history['epoch'])} epochs, "
           f"{'?' if minutes is None else f'{minutes:.0f}'} wall minutes of training\n")
     print(markdown_table(
