@@ -24,8 +24,8 @@ has not finished (an honest partial result).
 training steps of that preset as `kerazoo train` sets it up (its model,
 carried state, optimizer and loss, 20 x T contiguous PTB batches), after
 warm-up, and states how long its recipe's epochs take at that speed: the
-bound for `ptb-medium` (2 x 650, 39 epochs), which this machine cannot
-train in a session.
+bound for `ptb-medium` (2 x 650, 39 epochs), which 2 CPU cores train
+only in days.
 
 Run from the repository root:
 
