@@ -13,17 +13,16 @@ import collections
 
 import keras
 import keras_hub
-import numpy as np
 import tensorflow as tf
 # keras-hub's trainer splits words with this function; counting with the
 # same split keeps the vocabulary equal to keras-hub's.
 from keras_hub.src.tokenizers.word_piece_tokenizer import pretokenize
 from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib
 
+from kerazoo.data.text_codec import TextCodecMixin
+
 SUFFIX_INDICATOR = "##"
 COUNT_BATCH_SIZE = 1024
-
-from kerazoo.data.text_codec import TextCodecMixin
 
 # keras-hub's default reserved tokens, BERT's special tokens.
 RESERVED_TOKENS = ("[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]")
@@ -134,7 +133,7 @@ def count_words(dataset, lowercase=False):
     )  # (batch, words) ragged tf.string
     counts = collections.Counter()
     for words in split:
-        counts.update(np.reshape(words.flat_values.numpy(), [-1]).tolist())
+        counts.update(words.flat_values.numpy().tolist())
     return collections.Counter({word.decode("utf-8"): n for word, n in counts.items()})
 
 
@@ -152,6 +151,8 @@ def load_word_piece(path, *, lowercase=False, oov_token="[UNK]", end_token="[SEP
         ValueError: If the file is missing, empty, repeats a token or lacks a
             reserved token.
     """
+    # Not `read_word_vocabulary`: WordPiece pieces may be whitespace characters
+    # such as U+00A0, which that reader refuses.
     try:
         with open(path, encoding="utf-8") as file:
             vocabulary = [line.rstrip("\n") for line in file]
