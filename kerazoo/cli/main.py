@@ -62,8 +62,11 @@ def build_parser(with_tasks=True, argv=()):
 def _load_framework(verbose):
     with native_stderr_captured(enabled=not verbose):
         import keras  # noqa: F401
-        import tensorflow  # noqa: F401
+        import tensorflow
 
+        # Device discovery logs too (a CUDA build on a machine without a GPU writes
+        # "failed call to cuInit" to file descriptor 2): run it here, captured.
+        tensorflow.config.list_physical_devices()
         import kerazoo.models  # noqa: F401
         import kerazoo.tasks  # noqa: F401
     if not verbose:
