@@ -31,7 +31,7 @@ after each epoch (from its history.json) and from `kerazoo evaluate`, and a mark
 benchmarks/RESULTS.md. `--skip-pretraining` reuses OUT/pretrained (and OUT/corpus.txt), so the
 fine-tunes can be rerun with other settings.
 
-Usage: python3 -m benchmarks.bert_pretraining_gain --out DIR [--pretrain-steps 3000]
+Usage: python3 -m benchmarks.bert_pretraining_gain --out DIR [--pretrain-steps 1200]
     [--finetune-steps 2000] [--epochs 4] [--skip-pretraining]
 """
 
@@ -153,21 +153,23 @@ def pretraining_report(out, args):
         raise SystemExit(f"--skip-pretraining: {run_dir} holds no finished `kerazoo train bert` "
                          "run; run once without --skip-pretraining.")
     last = final_epoch(run_dir)
+    record = json.loads((run_dir / "run.json").read_text())
     return {
         "steps": last.get("step"),
-        "train_loop_seconds": json.loads((run_dir / "run.json").read_text())["wall_seconds"],
+        "batch_size": record["batch_size"],
+        "train_loop_seconds": record["wall_seconds"],
         "val_masked_lm_accuracy": last.get("val_masked_lm_accuracy"),
         "val_perplexity": last.get("val_perplexity"),
     }
 
 
-def results_table(report, args):
+def results_table(report):
     """The markdown rows for benchmarks/RESULTS.md."""
     pretraining = report["pretraining"]
     rows = []
     for name, label in (("sst2-scratch", "SST-2 alone (own WordPiece)"),
                         ("sst2-pretrained", f"pretrained {pretraining['steps']} steps x "
-                                            f"{args.batch_size} x 128, then SST-2")):
+                                            f"{pretraining['batch_size']} x 128, then SST-2")):
         run = report[name]
         seconds = run["train_loop_seconds"]
         if name == "sst2-pretrained":
@@ -182,11 +184,12 @@ def results_table(report, args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=None, help="folder for the runs (default: temporary)")
-    parser.add_argument("--pretrain-steps", type=int, default=3000)
+    parser.add_argument("--pretrain-steps", type=int, default=1200)
     parser.add_argument("--pretrain-epochs", type=int, default=3,
                         help="epochs the pretraining steps split into (each validated)")
     parser.add_argument("--batch-size", type=int, default=32, help="pretraining batch size")
-    parser.add_argument("--pretrain-learning-rate", type=float, default=1e-3)
+    parser.add_argument("--pretrain-learning-rate", type=float, default=5e-4,
+                        help="pretraining peak learning rate (the bert family's recipe)")
     parser.add_argument("--vocabulary-size", type=int, default=8000,
                         help="WordPiece size of the pretraining run and of the scratch classifier")
     parser.add_argument("--max-corpus-lines", type=int, default=None,
@@ -223,7 +226,7 @@ def main():
                                        args)
     print(json.dumps(report, indent=2, default=str))
     print()
-    print(results_table(report, args))
+    print(results_table(report))
 
 
 if __name__ == "__main__":
