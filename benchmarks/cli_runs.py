@@ -5,10 +5,14 @@ code path as the shell) while a watcher thread notes the wall time at which
 each epoch's history appears, in `<run>-epoch-seconds.json` beside the run
 folder; a resumed run continues that clock. `trained_model` gives the
 finished run's model, else its newest epoch checkpoint, so an unfinished
-run can still be scored honestly (as what it is).
+run can still be scored honestly (as what it is). `kerazoo` runs one command
+in a fresh process instead, timing it as a user's shell would.
 """
 
 import json
+import pathlib
+import subprocess
+import sys
 import threading
 import time
 
@@ -19,6 +23,23 @@ from kerazoo.cli.main import main as kerazoo_main
 from kerazoo.training import latest_checkpoint, read_history
 
 POLL_SECONDS = 2.0
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def kerazoo(*args):
+    """Run `kerazoo ARGS` in a fresh process (cwd: the repository root).
+
+    Returns:
+        (seconds, the last stdout line); exits naming the command and its stderr's tail
+        if it fails.
+    """
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "kerazoo.cli.main", *map(str, args)],
+                            cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"kerazoo {' '.join(map(str, args[:2]))} failed:\n{result.stderr[-3000:]}")
+    return seconds, result.stdout.strip().splitlines()[-1]
 
 
 def epoch_seconds_file(run_dir):
