@@ -33,29 +33,6 @@ def special_token_ids(tokenizer):
                     (index[token] for token in RESERVED_TOKENS)))
 
 
-def ragged_tokenizer(tokenizer):
-    """A traced function: (texts,) string tensor -> (texts, None) int32 `tf.RaggedTensor`.
-
-    Make it once and call it on every chunk of a corpus: each new function traces the
-    tokenizer's graph again, which costs more than tokenizing thousands of sentences.
-    (keras-hub tokenizers answer eager calls with Python lists; inside a `tf.function` they
-    keep TensorFlow's ragged tensors.)
-    """
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
-    def tokenize(batch):
-        ids = tokenizer.tokenize(batch)
-        if not isinstance(ids, tf.RaggedTensor):
-            ids = tf.RaggedTensor.from_tensor(ids)
-        return tf.cast(ids, tf.int32).with_row_splits_dtype(tf.int64)
-
-    return tokenize
-
-
-def tokenize_to_ragged(tokenizer, texts):
-    """Token ids of `texts` as a (texts, None) int32 `tf.RaggedTensor`, also in eager mode."""
-    return ragged_tokenizer(tokenizer)(tf.constant(list(texts), tf.string))
-
-
 def pack_single_segment(token_ids, special_ids, sequence_length):
     """Encoder inputs of a batch of token-id rows, padded to the longest packed row.
 

@@ -17,7 +17,8 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.data.bucketing import bucket_by_length
-from kerazoo.data.encoder_inputs import pack_example, pair_packer, ragged_tokenizer
+from kerazoo.data.encoder_inputs import pack_example, pair_packer
+from kerazoo.data.ragged_tokens import ragged_tokenizer
 from kerazoo.data.text_files import read_text_lines
 
 SENTENCE_COLUMN = "sentence"

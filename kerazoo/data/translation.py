@@ -22,6 +22,7 @@ import keras_hub
 import numpy as np
 import tensorflow as tf
 
+from kerazoo.data.ragged_tokens import tokenize_to_ragged
 from kerazoo.data.word_piece import load_word_piece, train_word_piece
 
 PAD, UNK, START, END = "[PAD]", "[UNK]", "[START]", "[END]"
@@ -160,16 +161,8 @@ def translation_datasets(
 
 
 def _token_ids(tokenizer, texts):
-    """(batch, None) int32 ragged ids of a list of str or a tf.string tensor.
-
-    keras-hub tokenizers answer eager calls with slow Python lists, so the
-    tokenizer runs as a graph here.
-    """
-    if isinstance(texts, (list, tuple)):
-        texts = np.array(texts, dtype=object)
-    texts = tf.convert_to_tensor(texts, tf.string)
-    tokenize = tokenizer.tokenize if tf.inside_function() else tf.function(tokenizer.tokenize)
-    return tf.cast(tokenize(texts), tf.int32)
+    """(batch, None) int32 ragged ids of a list of str or a tf.string tensor."""
+    return tokenize_to_ragged(tokenizer, texts)
 
 
 def _packed_pairs(corpus, tokenizer, max_source_length, max_target_length):
@@ -201,11 +194,17 @@ def _batches(pairs, batch_size, shuffle_seed=None):
     def bucket(source, target, source_length, target_length):
         return tf.cast((tf.maximum(source_length, target_length) - 1) // BUCKET_WIDTH, tf.int64)
 
+    drop_remainder = shuffle_seed is not None
     dataset = dataset.group_by_window(
         bucket,
-        lambda _, window: window.batch(batch_size, drop_remainder=shuffle_seed is not None),
+        lambda _, window: window.batch(batch_size, drop_remainder=drop_remainder),
         window_size=batch_size,
     )
+    # With the batch count known, Keras ends a validation pass without warning that the
+    # input "ran out of data".
+    sizes = np.bincount((np.maximum(source_lengths, target_lengths) - 1) // BUCKET_WIDTH)
+    batches = int(np.sum(sizes // batch_size if drop_remainder else -(-sizes // batch_size)))
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     return dataset.map(_trimmed, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE)
 

@@ -148,8 +148,8 @@ def load_word_piece(path, *, lowercase=False, oov_token="[UNK]", end_token="[SEP
         reserved_tokens: sequence of str the vocabulary must hold.
 
     Raises:
-        ValueError: If the file is missing, empty, repeats a token or lacks a
-            reserved token.
+        ValueError: If the file is missing, not UTF-8, empty, repeats a token or
+            lacks a reserved token.
     """
     # Not `read_word_vocabulary`: WordPiece pieces may be whitespace characters
     # such as U+00A0, which that reader refuses.
@@ -158,6 +158,11 @@ def load_word_piece(path, *, lowercase=False, oov_token="[UNK]", end_token="[SEP
             vocabulary = [line.rstrip("\n") for line in file]
     except OSError as error:
         raise ValueError(f"Cannot read the vocabulary file {path!r}: {error}.") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"The vocabulary file {path!r} is not UTF-8 text (byte {error.start}): give the "
+            "one-token-per-line file `kerazoo train` or a BERT checkpoint wrote."
+        ) from None
     if not vocabulary:
         raise ValueError(f"The vocabulary file {path!r} is empty.")
     repeated = sorted(t for t, n in collections.Counter(vocabulary).items() if n > 1)

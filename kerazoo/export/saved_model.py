@@ -59,14 +59,25 @@ def _quiet_tensorflow_logger():
 def check_export_folder(out_dir, overwrite):
     """`out_dir` as a path, refused when it exists and `overwrite` is False.
 
+    `overwrite` replaces an earlier export (a folder holding `saved_model.pb`)
+    or an empty folder, never a folder of other files: `--out .` or
+    `--out ~` must not delete a user's work.
+
     Raises:
-        ValueError: the folder exists, or a parent of it is a file.
+        ValueError: the folder exists (without `overwrite`, or holding
+            something other than a SavedModel), or a parent of it is a file.
     """
     out_dir = pathlib.Path(out_dir)
     if out_dir.exists() and not overwrite:
         raise ValueError(
             f"Export folder {os.fspath(out_dir)!r} already exists. Choose a new "
             "`out_dir` or pass overwrite=True (`--overwrite`)."
+        )
+    if out_dir.exists() and not _replaceable(out_dir):
+        raise ValueError(
+            f"Export folder {os.fspath(out_dir)!r} is not an earlier export (it has no "
+            "saved_model.pb), so `--overwrite` leaves it alone: its files may be someone's "
+            "work. Choose a new `out_dir`, or empty that folder yourself."
         )
     for parent in out_dir.parents:
         if parent.exists() and not parent.is_dir():
@@ -75,6 +86,11 @@ def check_export_folder(out_dir, overwrite):
                 "file, not a folder. Choose another `out_dir`."
             )
     return out_dir
+
+
+def _replaceable(folder):
+    """True when `folder` is an earlier SavedModel export or an empty folder."""
+    return folder.is_dir() and ((folder / "saved_model.pb").is_file() or not any(folder.iterdir()))
 
 
 def write_saved_model(out_dir, model, tokenizer, endpoints, overwrite=False):

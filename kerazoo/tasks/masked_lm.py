@@ -20,6 +20,8 @@ A family using this task builds a model taking `token_ids`, `segment_ids`, `padd
 its config and `max_sequence_length` on the model.
 """
 
+import math
+
 import keras
 import keras_hub
 import numpy as np
@@ -145,7 +147,7 @@ class MaskedLMTask(Task):
         )
         results = self._evaluated(model, dataset)
         return {
-            "loss": float(results["loss"]),
+            "loss": _nats_per_masked_token(results["perplexity"]),
             "masked_lm_accuracy": float(results["masked_lm_accuracy"]),
             "perplexity": float(results["perplexity"]),
             "windows": len(windows),
@@ -166,7 +168,7 @@ class MaskedLMTask(Task):
         )
         results = self._evaluated(model, dataset)
         return {
-            "loss": float(results["masked_lm_loss"]),
+            "loss": _nats_per_masked_token(results["masked_lm_perplexity"]),
             "masked_lm_accuracy": float(results["masked_lm_accuracy"]),
             "perplexity": float(results["masked_lm_perplexity"]),
             "next_sentence_loss": float(results["next_sentence_loss"]),
@@ -208,6 +210,15 @@ def _pretraining_endpoint(model):
         return {"logits": outputs["masked_lm"], "next_sentence_logits": outputs["next_sentence"]}
 
     return pretraining
+
+
+def _nats_per_masked_token(perplexity):
+    """The mean cross-entropy over every masked token of an evaluation.
+
+    Keras' running `loss` averages batches as wholes, so batches with few masked tokens
+    would count as much as full ones; the perplexity metric weighs every token once.
+    """
+    return math.log(float(perplexity))
 
 
 def _source(data):

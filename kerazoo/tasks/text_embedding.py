@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerazoo.data import pack_single_segment, special_token_ids
-from kerazoo.data.encoder_inputs import ragged_tokenizer
+from kerazoo.data.ragged_tokens import ragged_tokenizer
 from kerazoo.export.encoder_endpoints import mean_pooled, text_embedding_endpoint
 from kerazoo.tasks.registry import register_task
 from kerazoo.tasks.task import Task

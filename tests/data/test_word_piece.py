@@ -129,3 +129,6 @@ def test_load_word_piece_round_trips_and_rejects_bad_files(tokenizer, tmp_path):
             load_word_piece(str(path))
     with pytest.raises(ValueError, match="Cannot read the vocabulary file"):
         load_word_piece(str(tmp_path / "missing.txt"))
+    path.write_bytes(b"[PAD]\n[UNK]\n\xff\xfe\n")
+    with pytest.raises(ValueError, match="is not UTF-8 text"):
+        load_word_piece(str(path))

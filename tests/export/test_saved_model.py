@@ -75,6 +75,20 @@ def test_existing_folder_needs_overwrite(exported, tmp_path):
         export_text_generation(model, tokenizer, path)
 
 
+def test_overwrite_replaces_an_export_but_never_a_folder_of_other_files(exported, tmp_path):
+    model, tokenizer, _ = exported
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "notes.txt").write_text("a user's notes")
+    with pytest.raises(ValueError, match="not an earlier export.*leaves it alone"):
+        export_text_generation(model, tokenizer, work, overwrite=True)
+    assert (work / "notes.txt").read_text() == "a user's notes"
+    (tmp_path / "empty").mkdir()
+    for target in (tmp_path / "empty", tmp_path / "empty"):  # an empty folder, then an export
+        export_text_generation(model, tokenizer, target, overwrite=True)
+        assert (target / "saved_model.pb").is_file()
+
+
 def test_failed_export_leaves_nothing_behind(exported, tmp_path, monkeypatch):
     model, tokenizer, _ = exported
 
