@@ -20,7 +20,8 @@ import json
 import pathlib
 import tempfile
 
-from benchmarks.bert_sst2_finetune import kerazoo, minilm_directory
+from benchmarks.bert_sst2_finetune import minilm_directory
+from benchmarks.cli_runs import kerazoo
 
 
 def main():
