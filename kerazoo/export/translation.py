@@ -2,9 +2,12 @@
 
 Signatures of `export_translation`:
     serving_default(sources: (batch,) tf.string) -> {"translation": (batch,)
-        tf.string}. Tokenizer, source packing, the encoder pass, greedy or
-        beam-search decoding with the decoder caches, and detokenization
-        all run in the graph; the decoding settings are fixed at export time.
+        tf.string, "source_truncated": (batch,) bool}. Tokenizer, source
+        packing, the encoder pass, greedy or beam-search decoding with the
+        decoder caches, and detokenization all run in the graph; the decoding
+        settings are fixed at export time. A source longer than the model's
+        `max_source_length` is translated from its first tokens, and its
+        `source_truncated` is True, so a client can tell.
     logits(the model's four int32 inputs) -> {"logits": (batch, time, vocab)}.
 
 Reloading needs `tensorflow` and `tensorflow_text` (the WordPiece ops).
@@ -12,6 +15,7 @@ Reloading needs `tensorflow` and `tensorflow_text` (the WordPiece ops).
 
 import tensorflow as tf
 
+from kerazoo.data.ragged_tokens import tokenize_to_ragged
 from kerazoo.data.translation import pack_sources, start_token_id, tidy_spacing
 from kerazoo.export.saved_model import check_export_folder, forward_endpoint, write_saved_model
 from kerazoo.generation.beam_search import beam_search
@@ -32,7 +36,7 @@ def translation_endpoint(model, tokenizer, max_new_tokens, num_beams=1, length_p
 
     Returns:
         A `tf.function` taking `sources` (batch,) tf.string and returning
-        `{"translation": (batch,) tf.string}`.
+        `{"translation": (batch,) tf.string, "source_truncated": (batch,) bool}`.
     """
     start, end = start_token_id(tokenizer), tokenizer.end_token_id
     stop_ids = tf.constant([end], tf.int32)
@@ -57,7 +61,9 @@ def translation_endpoint(model, tokenizer, max_new_tokens, num_beams=1, length_p
         positions = tf.range(tf.shape(tokens)[1])[None, :]
         keep = (positions >= 1) & (positions < ends[:, None]) & (tokens != end)
         words = tokenizer.detokenize(tf.ragged.boolean_mask(tokens, keep))
-        return {"translation": tidy_spacing(words)}
+        packed_lengths = tokenize_to_ragged(tokenizer, sources).row_lengths() + 1  # + [END]
+        return {"translation": tidy_spacing(words),
+                "source_truncated": packed_lengths > model.max_source_length}
 
     return translate
 

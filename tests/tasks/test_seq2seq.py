@@ -164,12 +164,14 @@ def test_the_command_line_trains_translates_evaluates_and_exports(run_dir, files
     served = tmp_path / "served"
     assert main(["export", str(run_dir), "--out", str(served), "--max-new-tokens", "12"]) == 0
     code = ("import sys, tensorflow as tf, tensorflow_text; m = tf.saved_model.load(sys.argv[1]);"
-            " out = m.signatures['serving_default'](sources=tf.constant([sys.argv[2], '']));"
-            " print(out['translation'].numpy()[0].decode())")
-    result = subprocess.run([sys.executable, "-c", code, str(served), prompt],
+            " out = m.signatures['serving_default'](sources=tf.constant(sys.argv[2:]));"
+            " print(out['translation'].numpy()[0].decode());"
+            " print(out['source_truncated'].numpy().tolist())")
+    too_long = " ".join([prompt] * 8)  # Beyond the micro model's 32 source tokens.
+    result = subprocess.run([sys.executable, "-c", code, str(served), prompt, "", too_long],
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.splitlines()[-1] == generated
+    assert result.stdout.splitlines()[-2:] == [generated, "[False, False, True]"]
 
 
 @pytest.mark.heavy
