@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from kerazoo.data import (
     conll_source,
+    special_token_ids,
     read_conll,
     tag_ids,
     tag_names_of,
@@ -105,6 +106,10 @@ class TokenClassificationTask(Task):
         path = conll_source(source)
         sentences = read_conll(path)
         true_ids = tag_ids(sentences.tags, model.label_names, path)
+        words = words_tensor(sentences.words)
+        _, _, kept_words = tagging_examples(words, true_ids, tokenizer,
+                                            special_token_ids(tokenizer), model.max_sequence_length)
+        warn_cut(sentences_cut(kept_words, words), model.max_sequence_length, path)
         tag = word_tagger(model, tokenizer, model.max_sequence_length)
         # Sentences of similar length together, so batches carry little padding.
         order = sorted(range(len(sentences.words)), key=lambda i: len(sentences.words[i]))

@@ -1,5 +1,6 @@
 """Sentences longer than the classifier's position table (or `--sequence-length`) are cut with
-a note naming the file and how many, in training, validation and evaluation alike."""
+a note naming the file and how many, in training, validation and evaluation alike (the
+tagger's evaluation too)."""
 
 import argparse
 
@@ -47,3 +48,26 @@ def test_training_and_validation_files_say_how_many_examples_are_cut(tmp_path, c
     out = capsys.readouterr().out
     assert f"kerazoo: 1 example(s) of {train} exceed 16 tokens and are cut." in out
     assert f"kerazoo: 2 example(s) of {dev} exceed 16 tokens and are cut." in out
+
+
+def test_tagger_evaluation_says_how_many_sentences_lose_words(tmp_path, capsys):
+    from kerazoo.tasks.token_classification import TokenClassificationTask
+
+    tokenizer = train_word_piece(SHORT + [LONG], 60, reserved_tokens=RESERVED_TOKENS)
+    model = build("bert_tagger", "bert-tiny", vocabulary_size=tokenizer.vocabulary_size(),
+                  max_sequence_length=16, label_names=("B-film", "I-film", "O"))
+    source = tmp_path / "test.conll"
+
+    def write_conll(sentences):
+        blocks = ["\n".join(f"{word}\t{'B-film' if word == 'film' else 'O'}"
+                            for word in sentence.split()) for sentence in sentences]
+        source.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+
+    write_conll(SHORT + [LONG])
+    scores = TokenClassificationTask().evaluate(model, tokenizer, str(source), batch_size=4)
+    assert f"kerazoo: 1 example(s) of {source} exceed 16 tokens and are cut." in (
+        capsys.readouterr().out)
+    assert 0.0 <= scores["f1"] <= 100.0
+    write_conll(SHORT)
+    TokenClassificationTask().evaluate(model, tokenizer, str(source), batch_size=4)
+    assert "are cut" not in capsys.readouterr().out
