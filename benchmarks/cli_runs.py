@@ -18,8 +18,8 @@ import time
 
 import keras
 
-import kerazoo.runs
 from kerazoo.cli.main import main as kerazoo_main
+from kerazoo.runs import load_run
 from kerazoo.training import latest_checkpoint, read_history
 
 POLL_SECONDS = 2.0
@@ -88,7 +88,7 @@ def train_through_cli(command, run_dir):
 def trained_model(run_dir):
     """The finished run's model, else its newest checkpoint; and what it is."""
     if (run_dir / "run.json").exists():
-        model, _, _ = kerazoo.runs.load_run(run_dir)
+        model, _, _ = load_run(run_dir)
         return model, "the finished run's model.keras"
     checkpoint = latest_checkpoint(run_dir / "checkpoints")
     if checkpoint is None:

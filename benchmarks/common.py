@@ -1,4 +1,5 @@
-"""What the benchmarks share: interleaved timing, the machine's GEMM peak, tables, flag checks.
+"""What the benchmarks share: interleaved timing, the machine's GEMM peak, tables, flag checks,
+and the timing and rate rows of the generation benchmarks.
 
 Timings on a shared machine are noisy, so benchmarks compare contenders in
 one process with short timed windows that alternate between them
@@ -139,3 +140,62 @@ def require_positive(parser, args, names):
     for name in names:
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
+
+
+def repeated(run, calls):
+    """A timed window: `calls` calls of `run`, so one window outlasts timer noise."""
+
+    def window():
+        for _ in range(calls):
+            run()
+
+    return window
+
+
+def measure(runs, args):
+    """Time each contender's first call, then interleaved windows of `args.calls` calls.
+
+    Args:
+        runs: dict name -> callable running one generation.
+        args: the parsed flags (`calls`, `repeats`).
+
+    Returns:
+        `(seconds, first_seconds, outputs)`: dicts by name of the
+        per-call durations (one per round), of the first call's duration
+        (tracing, compilation and one run) and of its result.
+    """
+    first_seconds, outputs = {}, {}
+    for name, run in runs.items():
+        start = time.perf_counter()
+        outputs[name] = run()
+        first_seconds[name] = time.perf_counter() - start
+        run()  # Warm-up.
+    windows = {name: repeated(run, args.calls) for name, run in runs.items()}
+    seconds = interleaved_seconds(windows, args.repeats)
+    seconds = {name: [s / args.calls for s in values] for name, values in seconds.items()}
+    return seconds, first_seconds, outputs
+
+
+def rate_rows(seconds, tokens, first_seconds, baseline):
+    """Table rows: median tokens/s, range, ms/token, first call s, ratio to `baseline`."""
+    rows = []
+    for name, durations in seconds.items():
+        rates = [tokens / s for s in durations]
+        rows.append(
+            [
+                name,
+                f"{statistics.median(rates):,.0f}",
+                f"{min(rates):,.0f} - {max(rates):,.0f}",
+                f"{1000 * statistics.median(durations) / tokens:.3f}",
+                f"{first_seconds[name]:.1f}",
+                f"{median_ratio(seconds[baseline], durations):.2f}x",
+            ]
+        )
+    return rows
+
+
+RATE_HEADER = ["contender", "tokens/s (median)", "range", "ms/token", "first call s"]
+
+
+def verdict(met):
+    return "met" if met else "MISSED"

@@ -42,20 +42,20 @@ import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
 from benchmarks.common import (  # noqa: E402
+    RATE_HEADER,
     markdown_table,
+    measure,
     median_ratio,
+    rate_rows,
     ratio_quartiles,
     require_positive,
+    verdict,
 )
 from benchmarks.gpt_generate import (  # noqa: E402
     PROMPT_LENGTH,
-    RATE_HEADER,
     SEED,
     keras_hub_lm,
     keras_hub_run,
-    measure,
-    rate_rows,
-    verdict,
 )
 from kerazoo.generation import Generator, SamplingSettings  # noqa: E402
 from kerazoo.generation.beam_search import beam_search  # noqa: E402

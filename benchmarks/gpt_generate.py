@@ -28,7 +28,6 @@ import datetime
 import os
 import platform
 import statistics
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -40,10 +39,13 @@ import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
 from benchmarks.common import (  # noqa: E402
-    interleaved_seconds,
+    RATE_HEADER,
     markdown_table,
+    measure,
     median_ratio,
+    rate_rows,
     require_positive,
+    verdict,
 )
 from kerazoo.generation import Generator, SamplingSettings  # noqa: E402
 from kerazoo.generation.sampling import choose_next_token  # noqa: E402
@@ -91,16 +93,6 @@ def kerazoo_run(generator, prompt, new_tokens, settings):
     return lambda: generator.generate_ids([prompt], new_tokens, settings)
 
 
-def repeated(run, calls):
-    """A timed window: `calls` calls of `run`, so one window outlasts timer noise."""
-
-    def window():
-        for _ in range(calls):
-            run()
-
-    return window
-
-
 class RecomputeGenerator:
     """Decoding without a cache: every step runs the model on the whole window.
 
@@ -144,55 +136,6 @@ class RecomputeGenerator:
     def generate_ids(self, prompt, max_new_tokens, settings):
         token_ids = tf.constant([prompt], tf.int32)
         return self._decode(token_ids, max_new_tokens, settings.as_tensors()).numpy()[0].tolist()
-
-
-def measure(runs, args):
-    """Time each contender's first call, then interleaved windows of `args.calls` calls.
-
-    Args:
-        runs: dict name -> callable running one generation.
-        args: the parsed flags (`calls`, `repeats`).
-
-    Returns:
-        `(seconds, first_seconds, outputs)`: dicts by name of the
-        per-call durations (one per round), of the first call's duration
-        (tracing, compilation and one run) and of its result.
-    """
-    first_seconds, outputs = {}, {}
-    for name, run in runs.items():
-        start = time.perf_counter()
-        outputs[name] = run()
-        first_seconds[name] = time.perf_counter() - start
-        run()  # Warm-up.
-    windows = {name: repeated(run, args.calls) for name, run in runs.items()}
-    seconds = interleaved_seconds(windows, args.repeats)
-    seconds = {name: [s / args.calls for s in values] for name, values in seconds.items()}
-    return seconds, first_seconds, outputs
-
-
-def rate_rows(seconds, tokens, first_seconds, baseline):
-    """Table rows: median tokens/s, range, ms/token, first call s, ratio to `baseline`."""
-    rows = []
-    for name, durations in seconds.items():
-        rates = [tokens / s for s in durations]
-        rows.append(
-            [
-                name,
-                f"{statistics.median(rates):,.0f}",
-                f"{min(rates):,.0f} - {max(rates):,.0f}",
-                f"{1000 * statistics.median(durations) / tokens:.3f}",
-                f"{first_seconds[name]:.1f}",
-                f"{median_ratio(seconds[baseline], durations):.2f}x",
-            ]
-        )
-    return rows
-
-
-RATE_HEADER = ["contender", "tokens/s (median)", "range", "ms/token", "first call s"]
-
-
-def verdict(met):
-    return "met" if met else "MISSED"
 
 
 def against_keras_hub(args, prompt):

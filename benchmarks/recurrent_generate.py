@@ -50,8 +50,15 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import markdown_table, median_ratio, require_positive  # noqa: E402
-from benchmarks.gpt_generate import RATE_HEADER, kerazoo_run, measure, rate_rows  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    RATE_HEADER,
+    markdown_table,
+    measure,
+    median_ratio,
+    rate_rows,
+    require_positive,
+)
+from benchmarks.gpt_generate import kerazoo_run  # noqa: E402
 from kerazoo.generation import Generator, SamplingSettings  # noqa: E402
 
 FAMILY, PRESET = "lstm_lm", "ptb-small"

@@ -42,8 +42,7 @@ import tensorflow as tf  # noqa: E402
 from keras import ops  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import markdown_table, ratio_quartiles  # noqa: E402
-from benchmarks.gpt_generate import measure, verdict  # noqa: E402
+from benchmarks.common import markdown_table, measure, ratio_quartiles, verdict  # noqa: E402
 from benchmarks.keras_hub_transformer import KerasHubTransformer  # noqa: E402
 from kerazoo.generation.beam_search import beam_search  # noqa: E402
 

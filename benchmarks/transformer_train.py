@@ -43,8 +43,12 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import kerazoo.models  # noqa: E402
-from benchmarks.common import interleaved_seconds, markdown_table, ratio_quartiles  # noqa: E402
-from benchmarks.gpt_generate import verdict  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    interleaved_seconds,
+    markdown_table,
+    ratio_quartiles,
+    verdict,
+)
 from benchmarks.keras_hub_transformer import KerasHubTransformer  # noqa: E402
 from kerazoo.data.parallel_corpus import multi30k  # noqa: E402
 from kerazoo.data.translation import train_joint_word_piece, translation_datasets  # noqa: E402
