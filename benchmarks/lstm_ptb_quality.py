@@ -79,6 +79,8 @@ def parse_args():
     parser.add_argument("--speed", metavar="PRESET", default=None,
                         help="time training steps of PRESET and bound its recipe's wall time")
     parser.add_argument("--speed-steps", type=int, default=200, help="timed steps of --speed")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="`kerazoo train --seed` (default: its own), for the spread between seeds")
     return parser.parse_args()
 
 
@@ -120,7 +122,8 @@ def main():
         return
     run_dir = pathlib.Path(args.out)
     quick = ["--steps", "40", "--epochs", "2", "--sample-tokens", "0"] if args.quick else []
-    command = None if args.report else train_through_cli([*COMMAND, *quick], run_dir)
+    seed = [] if args.seed is None else ["--seed", str(args.seed)]
+    command = None if args.report else train_through_cli([*COMMAND, *seed, *quick], run_dir)
     history = read_history(run_dir / "history.json")["epochs"]
     seconds = epoch_seconds(run_dir)
     model, which = trained_model(run_dir)
