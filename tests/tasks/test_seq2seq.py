@@ -172,6 +172,13 @@ def test_the_command_line_trains_translates_evaluates_and_exports(run_dir, files
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines()[-2:] == [generated, "[False, False, True]"]
+    shown = subprocess.run(
+        [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli", "show", "--dir",
+         str(served), "--tag_set", "serve", "--signature_def", "serving_default"],
+        capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    for listed in ("inputs['sources']", "outputs['translation']", "outputs['source_truncated']"):
+        assert listed in shown.stdout, shown.stdout
 
 
 @pytest.mark.heavy
