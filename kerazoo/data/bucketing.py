@@ -38,9 +38,23 @@ def bucket_by_length(dataset, lengths, sequence_length, batch_size, padding_valu
         padding_values=padding_values,
         drop_remainder=drop_remainder,
     )
-    # The batch count is known, so Keras ends an evaluation pass without a warning.
     buckets = np.searchsorted(np.array(boundaries), np.asarray(lengths), side="left")
-    sizes = np.bincount(buckets, minlength=len(boundaries) + 1)
-    batches = int(np.sum(sizes // batch_size if drop_remainder else -(-sizes // batch_size)))
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
+    dataset = with_batch_count(dataset, buckets, batch_size, drop_remainder)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def with_batch_count(dataset, buckets, batch_size, drop_remainder):
+    """`dataset` of bucketed batches with its batch count declared.
+
+    Bucketing hides how many batches come out; declared, Keras ends a validation or
+    evaluation pass without warning that the input "ran out of data".
+
+    Args:
+        dataset: the batches `tf.data` made by bucketing the examples.
+        buckets: (examples,) int NumPy array, each example's bucket.
+        batch_size: int, examples per batch.
+        drop_remainder: whether each bucket's last partial batch was dropped.
+    """
+    sizes = np.bincount(buckets)
+    batches = int(np.sum(sizes // batch_size if drop_remainder else -(-sizes // batch_size)))
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches))

@@ -22,6 +22,7 @@ import keras_hub
 import numpy as np
 import tensorflow as tf
 
+from kerazoo.data.bucketing import with_batch_count
 from kerazoo.data.ragged_tokens import tokenize_to_ragged
 from kerazoo.data.word_piece import load_word_piece, train_word_piece
 
@@ -200,11 +201,8 @@ def _batches(pairs, batch_size, shuffle_seed=None):
         lambda _, window: window.batch(batch_size, drop_remainder=drop_remainder),
         window_size=batch_size,
     )
-    # With the batch count known, Keras ends a validation pass without warning that the
-    # input "ran out of data".
-    sizes = np.bincount((np.maximum(source_lengths, target_lengths) - 1) // BUCKET_WIDTH)
-    batches = int(np.sum(sizes // batch_size if drop_remainder else -(-sizes // batch_size)))
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
+    buckets = (np.maximum(source_lengths, target_lengths) - 1) // BUCKET_WIDTH
+    dataset = with_batch_count(dataset, buckets, batch_size, drop_remainder)
     return dataset.map(_trimmed, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE)
 
