@@ -90,7 +90,11 @@ def pack_sources(tokenizer, texts, max_source_length):
         dict of (batch, time) int32 `encoder_token_ids` and
         `encoder_padding_mask`, time the longest packed source.
     """
-    ids = _token_ids(tokenizer, texts)
+    return pack_source_ids(tokenizer, tokenize_to_ragged(tokenizer, texts), max_source_length)
+
+
+def pack_source_ids(tokenizer, ids, max_source_length):
+    """`pack_sources` of sources already tokenized: ids (batch, None) int32 ragged."""
     packer = keras_hub.layers.StartEndPacker(
         sequence_length=max_source_length, end_value=tokenizer.end_token_id,
         pad_value=0, return_padding_mask=True,
@@ -111,7 +115,7 @@ def packed_source_lengths(tokenizer, texts):
         tokenizer: from `train_joint_word_piece`.
         texts: a list of str.
     """
-    return _token_ids(tokenizer, texts).row_lengths().numpy() + 1
+    return tokenize_to_ragged(tokenizer, texts).row_lengths().numpy() + 1
 
 
 def tidy_spacing(texts):
@@ -161,15 +165,10 @@ def translation_datasets(
     return TranslationDatasets(train_ds, validation_ds, dropped)
 
 
-def _token_ids(tokenizer, texts):
-    """(batch, None) int32 ragged ids of a list of str or a tf.string tensor."""
-    return tokenize_to_ragged(tokenizer, texts)
-
-
 def _packed_pairs(corpus, tokenizer, max_source_length, max_target_length):
     """Packed (sources, targets) int32 arrays of the pairs that fit, and the dropped count."""
-    sources = _token_ids(tokenizer, corpus.sources)
-    targets = _token_ids(tokenizer, corpus.targets)
+    sources = tokenize_to_ragged(tokenizer, corpus.sources)
+    targets = tokenize_to_ragged(tokenizer, corpus.targets)
     fits = (sources.row_lengths() + 1 <= max_source_length) & (
         targets.row_lengths() + 1 <= max_target_length)
     sources = tf.ragged.boolean_mask(sources, fits)

@@ -16,7 +16,7 @@ Reloading needs `tensorflow` and `tensorflow_text` (the WordPiece ops).
 import tensorflow as tf
 
 from kerazoo.data.ragged_tokens import tokenize_to_ragged
-from kerazoo.data.translation import pack_sources, start_token_id, tidy_spacing
+from kerazoo.data.translation import pack_source_ids, start_token_id, tidy_spacing
 from kerazoo.export.saved_model import check_export_folder, forward_endpoint, write_saved_model
 from kerazoo.generation.beam_search import beam_search
 from kerazoo.generation.decoding import decode
@@ -44,7 +44,8 @@ def translation_endpoint(model, tokenizer, max_new_tokens, num_beams=1, length_p
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="sources")])
     def translate(sources):
-        encoder_inputs = pack_sources(tokenizer, sources, model.max_source_length)
+        ids = tokenize_to_ragged(tokenizer, sources)
+        encoder_inputs = pack_source_ids(tokenizer, ids, model.max_source_length)
         batch = tf.shape(sources)[0]
         prompts = tf.fill([batch, 1], tf.constant(start, tf.int32))
         lengths = tf.ones([batch], tf.int32)
@@ -61,9 +62,9 @@ def translation_endpoint(model, tokenizer, max_new_tokens, num_beams=1, length_p
         positions = tf.range(tf.shape(tokens)[1])[None, :]
         keep = (positions >= 1) & (positions < ends[:, None]) & (tokens != end)
         words = tokenizer.detokenize(tf.ragged.boolean_mask(tokens, keep))
-        packed_lengths = tokenize_to_ragged(tokenizer, sources).row_lengths() + 1  # + [END]
         return {"translation": tidy_spacing(words),
-                "source_truncated": packed_lengths > model.max_source_length}
+                # `tokens + [END]` longer than the encoder takes.
+                "source_truncated": ids.row_lengths() + 1 > model.max_source_length}
 
     return translate
 

@@ -20,8 +20,8 @@ import tensorflow as tf
 
 from kerazoo.data import (
     conll_source,
-    special_token_ids,
     read_conll,
+    special_token_ids,
     tag_ids,
     tag_names_of,
     tagging_dataset,
