@@ -19,13 +19,17 @@ _WORDS = tf.RaggedTensorSpec([None, None], tf.string, ragged_rank=1, row_splits_
 
 
 def word_tagger(model, tokenizer, sequence_length):
-    """A `tf.function`: (batch, None) ragged tf.string words -> (batch, None) int32 tag ids.
+    """A `tf.function`: (batch, None) ragged tf.string words -> tag ids and cut rows.
 
     Args:
         model: a token classifier with `label_names` (including `O`), taking the encoder
             inputs and returning (batch, time, labels) logits.
         tokenizer: its WordPiece tokenizer.
         sequence_length: int, the longest packed row; pieces past it are cut.
+
+    Returns:
+        The function; it answers `(tags, cut)`: tags a (batch, None) int32 `tf.RaggedTensor`,
+        a cut word tagged `O`; cut (batch,) bool, whether the row lost words to the cut.
     """
     special = special_token_ids(tokenizer)
     outside = tag_scheme(model.label_names).outside_id
@@ -34,7 +38,8 @@ def word_tagger(model, tokenizer, sequence_length):
     def tag(words):
         pieces = word_pieces(tokenizer, words, special["unknown"])
         inputs, first_piece = pack_words(pieces, special, sequence_length)
-        return word_predictions(model(inputs, training=False), first_piece, outside)
+        cut = tf.reduce_any(first_piece < 0, axis=1)
+        return word_predictions(model(inputs, training=False), first_piece, outside), cut
 
     return tag
 
@@ -56,7 +61,8 @@ def entity_tagging_endpoint(model, tokenizer, sequence_length):
     def entities(texts):
         words, word_starts, word_ends = splitter.tokenize_with_offsets(texts)  # Byte offsets.
         words = words.with_row_splits_dtype(tf.int64)
-        rows, first, last, types = entity_spans(tag(words), scheme)
+        tags, _ = tag(words)
+        rows, first, last, types = entity_spans(tags, scheme)
         row_starts = tf.gather(tf.cast(word_starts.row_splits, tf.int32), rows)
         byte_start = tf.cast(tf.gather(word_starts.flat_values, row_starts + first), tf.int32)
         byte_end = tf.cast(tf.gather(word_ends.flat_values, row_starts + last), tf.int32)

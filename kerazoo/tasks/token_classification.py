@@ -106,19 +106,18 @@ class TokenClassificationTask(Task):
         path = conll_source(source)
         sentences = read_conll(path)
         true_ids = tag_ids(sentences.tags, model.label_names, path)
-        words = words_tensor(sentences.words)
-        _, _, kept_words = tagging_examples(words, true_ids, tokenizer,
-                                            special_token_ids(tokenizer), model.max_sequence_length)
-        warn_cut(sentences_cut(kept_words, words), model.max_sequence_length, path)
         tag = word_tagger(model, tokenizer, model.max_sequence_length)
         # Sentences of similar length together, so batches carry little padding.
         order = sorted(range(len(sentences.words)), key=lambda i: len(sentences.words[i]))
         predicted = [None] * len(order)
+        cut_count = 0
         for start in range(0, len(order), batch_size):
             chosen = order[start:start + batch_size]
-            rows = tag(words_tensor([sentences.words[i] for i in chosen])).to_list()
-            for i, row in zip(chosen, rows):
+            tags, cut = tag(words_tensor([sentences.words[i] for i in chosen]))
+            cut_count += int(tf.reduce_sum(tf.cast(cut, tf.int32)))
+            for i, row in zip(chosen, tags.to_list()):
                 predicted[i] = row
+        warn_cut(cut_count, model.max_sequence_length, path)
         predicted_ids = tf.ragged.constant(predicted, dtype=tf.int32, row_splits_dtype=tf.int64)
         return entity_scores(true_ids, predicted_ids, model.label_names)
 
