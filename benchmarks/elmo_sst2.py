@@ -22,7 +22,8 @@ it, [x_k; ELMo_k].
    the `ptb:test` figures are not comparable with published PTB ones.
 3. Three SST-2 classifiers, trained with Adam (`--learning-rate`) for
    `--epochs` on the shipped `train.tsv` and scored on `dev.tsv`, in one
-   run, each from the same seed:
+   run, each from the same seed (`--seeds K`: K seeds from `--seed` on, the
+   same seeds for every variant, so the difference is paired per seed):
 
    - embedding: word ids (a `WordTokenizer` of the SST-2 training words) ->
      `Embedding` trained from scratch, as wide as ELMo's layers -> mean over
@@ -46,6 +47,7 @@ steps of 32 sentences, about 3.6 passes over the corpus; all 67,349 SST-2
 training sentences; about an hour on two otherwise idle CPU cores):
 
     nice -n 5 python3 -m benchmarks.elmo_sst2
+    nice -n 5 python3 -m benchmarks.elmo_sst2 --seeds 5   # the classifiers from 5 seeds
     python3 -m benchmarks.elmo_sst2 --quick   # smoke test: tiny ELMo, few sentences
 """
 
@@ -209,8 +211,8 @@ def trained_parameters(model):
     return int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
 
 
-def fit_and_score(model, train_x, train_y, dev_x, dev_y, args):
-    keras.utils.set_random_seed(args.seed)
+def fit_and_score(model, train_x, train_y, dev_x, dev_y, args, seed):
+    keras.utils.set_random_seed(seed)
     model.compile(keras.optimizers.Adam(args.learning_rate),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
@@ -239,6 +241,8 @@ def parse_args():
     parser.add_argument("--train-sentences", type=int, default=None,
                         help="use the first N training sentences (default: all)")
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--seeds", type=int, default=1,
+                        help="train each classifier from this many seeds (--seed, --seed + 1, ...)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
@@ -249,11 +253,22 @@ def parse_args():
 
 
 def markdown_table(rows):
-    lines = ["| classifier | parameters trained | dev accuracy | train time |",
-             "| --- | ---: | ---: | ---: |"]
-    lines += [f"| {name} | {params:,} | {100 * accuracy:.1f} % | {seconds:.0f} s |"
-              for name, params, accuracy, seconds in rows]
+    """One row per classifier: its dev accuracy per seed, their mean and spread."""
+    lines = ["| classifier | parameters trained | dev accuracy per seed | mean (sd) | train time |",
+             "| --- | ---: | --- | ---: | ---: |"]
+    for name, params, accuracies, seconds in rows:
+        per_seed = ", ".join(f"{100 * a:.1f}" for a in accuracies)
+        lines.append(f"| {name} | {params:,} | {per_seed} | {100 * np.mean(accuracies):.2f} % "
+                     f"({100 * np.std(accuracies):.2f}) | {np.mean(seconds):.0f} s |")
     return "\n".join(lines)
+
+
+def paired_gain(with_elmo, without):
+    """ELMo's gain per seed in accuracy points, and how many seeds it is positive on."""
+    gains = 100 * (np.array(with_elmo) - np.array(without))
+    return (f"ELMo's gain over the embedding alone, per seed: "
+            f"{', '.join(f'{g:+.2f}' for g in gains)} points; mean {gains.mean():+.2f}, "
+            f"positive on {int(np.sum(gains > 0))} of {len(gains)} seeds")
 
 
 def main():
@@ -295,14 +310,19 @@ def main():
         "ELMo ScalarMix alone -> mean -> Dense(2)": {"statistics": statistics,
                                                      "embedding": False},
     }
+    seeds = range(args.seed, args.seed + args.seeds)
     rows, models = [], {}
     for name, options in variants.items():
-        models[name] = classifier(tokenizer.vocabulary_size(), dim, seed=args.seed, **options)
-        inputs = {key: train_x[key] for key in models[name].input}
-        dev_inputs = {key: dev_x[key] for key in models[name].input}
-        accuracy, seconds = fit_and_score(models[name], inputs, train_y, dev_inputs, dev_y,
-                                          args)
-        rows.append((name, trained_parameters(models[name]), accuracy, seconds))
+        accuracies, seconds = [], []
+        for seed in seeds:
+            models[name] = classifier(tokenizer.vocabulary_size(), dim, seed=seed, **options)
+            inputs = {key: train_x[key] for key in models[name].input}
+            dev_inputs = {key: dev_x[key] for key in models[name].input}
+            accuracy, took = fit_and_score(models[name], inputs, train_y, dev_inputs, dev_y,
+                                           args, seed)
+            accuracies.append(accuracy)
+            seconds.append(took)
+        rows.append((name, trained_parameters(models[name]), accuracies, seconds))
     concat = models["[embedding; ELMo ScalarMix] -> mean -> Dense(2)"]
     # Mixing and pooling the cached per-layer means is the end-to-end model (texts in).
     check = slice(0, 64)
@@ -325,7 +345,8 @@ def main():
         "train_sentences": len(train_sentences),
         "dev_sentences": len(dev.sentences),
         "epochs": args.epochs,
-        "dev_accuracy": {name: accuracy for name, _, accuracy, _ in rows},
+        "seeds": list(seeds),
+        "dev_accuracy": {name: accuracies for name, _, accuracies, _ in rows},
         "elmo_feature_seconds": round(feature_seconds, 1),
         "scalar_mix_weights": {
             name: model.get_layer("scalar_mix").mixing_weights().numpy().tolist()
@@ -333,6 +354,7 @@ def main():
     }
     print(json.dumps(result, indent=2))
     print(markdown_table(rows))
+    print(paired_gain(rows[1][2], rows[0][2]))
 
 
 if __name__ == "__main__":
