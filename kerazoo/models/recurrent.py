@@ -11,6 +11,9 @@ presets, and train with the `causal_lm` task:
   (`kerazoo train lstm_lm --preset ptb-small --data ptb`).
 - `ptb-medium`: 2 x 650, dropout 0.5, weights uniform in [-0.05, 0.05],
   windows of 35 words: their "medium" model.
+- `ptb-medium-tied`: the medium model with its input embedding reused as
+  the softmax weights (Press & Wolf 2017; 13.3M parameters, not 19.8M) and
+  dropout 0.4, on a short schedule that fits a CPU in hours (below).
 
 The PTB presets take the standard 10,002-id PTB word tokenizer
 (`kerazoo.data.ptb_tokenizer`; the vocabulary size comes from the
@@ -36,6 +39,9 @@ updates with plain SGD:
   epochs, the rate halved at each epoch after the 4th;
 - `ptb-medium` (T = 35): rate 35, clip 5 / 35, 39 epochs, times 0.8 at
   each epoch after the 6th.
+- `ptb-medium-tied` (T = 35): rate 35, clip 5 / 35, 7 epochs, halved at
+  each epoch after the 3rd, no XLA (on 2 CPU cores the medium step runs at
+  946 words/s with XLA and 1,132 without; `benchmarks/RESULTS.md`).
 
 An epoch is one pass over PTB's 929,589 training tokens: 2,323 steps of
 20 x 20 words (1,327 of 20 x 35 for `ptb-medium`).
@@ -65,9 +71,20 @@ class RecurrentLMConfig:
     max_sequence_length: int = 100  # The training window, not a context limit.
 
 
+# Zaremba, Sutskever & Vinyals 2014, "medium".
+PTB_MEDIUM = RecurrentLMConfig(
+    vocabulary_size=PTB_VOCABULARY_SIZE,
+    num_layers=2,
+    hidden_dim=650,
+    embedding_dim=650,
+    dropout=0.5,
+    init_scale=0.05,
+    max_sequence_length=35,
+)
+
 PRESETS = {
     "shakespeare-char": RecurrentLMConfig(),
-    # Zaremba, Sutskever & Vinyals 2014, "small" and "medium".
+    # Zaremba, Sutskever & Vinyals 2014, "small".
     "ptb-small": RecurrentLMConfig(
         vocabulary_size=PTB_VOCABULARY_SIZE,
         num_layers=2,
@@ -77,15 +94,9 @@ PRESETS = {
         init_scale=0.1,
         max_sequence_length=20,
     ),
-    "ptb-medium": RecurrentLMConfig(
-        vocabulary_size=PTB_VOCABULARY_SIZE,
-        num_layers=2,
-        hidden_dim=650,
-        embedding_dim=650,
-        dropout=0.5,
-        init_scale=0.05,
-        max_sequence_length=35,
-    ),
+    "ptb-medium": PTB_MEDIUM,
+    # Press & Wolf 2017's weight tying on it, less dropout for its short schedule.
+    "ptb-medium-tied": dataclasses.replace(PTB_MEDIUM, dropout=0.4, tie_weights=True),
 }
 
 # XLA: on a 2-core CPU it slowed shakespeare-char's step (6.9k against 8.6k
@@ -134,8 +145,13 @@ PRESET_RECIPES = {
                                 steps_per_epoch=2323),
     "ptb-medium": zaremba_recipe(35, epochs=39, constant_epochs=6, decay_per_epoch=0.8,
                                  steps_per_epoch=1327),
+    "ptb-medium-tied": {
+        **zaremba_recipe(35, epochs=7, constant_epochs=3, decay_per_epoch=0.5,
+                         steps_per_epoch=1327),
+        "jit_compile": False,
+    },
 }
-PRESET_TASK_OPTIONS = {"ptb-small": {"stateful": True}, "ptb-medium": {"stateful": True}}
+PRESET_TASK_OPTIONS = {preset: {"stateful": True} for preset in PRESET_RECIPES}
 
 
 def build_recurrent_causal_lm(cell, dtype=None, **hyperparameters):

@@ -141,7 +141,8 @@ def keras_cudnn_predicate(layer):
 
 
 @pytest.mark.parametrize("family", ["lstm_lm", "gru_lm"])
-@pytest.mark.parametrize("preset", ["shakespeare-char", "ptb-small", "ptb-medium"])
+@pytest.mark.parametrize("preset", ["shakespeare-char", "ptb-small", "ptb-medium",
+                                    "ptb-medium-tied"])
 def test_what_the_builder_makes_keeps_cudnn_eligible(family, preset):
     model = build(family, preset, vocabulary_size=50)
     layers = model.backbone.recurrent_layers
@@ -186,6 +187,11 @@ def test_presets_and_parameter_counts():
     assert build("lstm_lm", "ptb-small").count_params() == (
         vocab * width + 2 * lstm + width * vocab + vocab)
     assert build("lstm_lm", "ptb-small", tie_weights=True).count_params() == (
+        vocab * width + 2 * lstm)
+    # The tied medium variant: one 10k x 650 table serves as embedding and softmax.
+    width = 650
+    lstm = 4 * (2 * width * width + width)
+    assert build("lstm_lm", "ptb-medium-tied").count_params() == (
         vocab * width + 2 * lstm)
     for family in FAMILIES:
         assert get_family(family).default_preset == "shakespeare-char"

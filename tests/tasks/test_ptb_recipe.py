@@ -18,6 +18,8 @@ from kerazoo.training import compile_model, optimizer_for
 ZAREMBA = {
     "ptb-small": {"T": 20, "epochs": 13, "constant": 4, "decay": 0.5},
     "ptb-medium": {"T": 35, "epochs": 39, "constant": 6, "decay": 0.8},
+    # The tied-weight medium variant: the same updates on a short schedule.
+    "ptb-medium-tied": {"T": 35, "epochs": 7, "constant": 3, "decay": 0.5},
 }
 
 
@@ -91,6 +93,7 @@ def test_an_update_at_the_recipes_rate_is_zarembas_update_on_the_summed_loss(
 @pytest.mark.parametrize("flags, stateful", [
     (["--preset", "ptb-small"], True),
     (["--preset", "ptb-medium"], True),
+    (["--preset", "ptb-medium-tied"], True),
     (["--preset", "ptb-small", "--no-stateful"], False),
     ([], None),  # shakespeare-char trains on windows.
     (["--stateful"], True),
