@@ -42,17 +42,26 @@ it, [x_k; ELMo_k].
    logits of the end-to-end Keras model (raw strings in) with the same
    layers.
 
+   `--classifier bilstm` gives each variant its own context instead, as the
+   task models Peters et al. add ELMo to: the word vectors -> dropout ->
+   `Bidirectional(LSTM(--units))` -> mean over the words -> `Dense(2)`. The
+   LSTM is not affine, so each word's ELMo layers are cached (float32, one
+   row per word) and the classifiers train on batches of sentences of
+   similar length, padded to their longest.
+
 Run from the repository root (the defaults: elmo-small pretrained for 11,000
 steps of 32 sentences, about 3.6 passes over the corpus; all 67,349 SST-2
 training sentences; about an hour on two otherwise idle CPU cores):
 
     nice -n 5 python3 -m benchmarks.elmo_sst2
     nice -n 5 python3 -m benchmarks.elmo_sst2 --seeds 5   # the classifiers from 5 seeds
+    nice -n 5 python3 -m benchmarks.elmo_sst2 --classifier bilstm --epochs 3
     python3 -m benchmarks.elmo_sst2 --quick   # smoke test: tiny ELMo, few sentences
 """
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -105,7 +114,8 @@ def pretrain(bilm_dir, preset, steps, epochs, data, vocabulary_size):
 
 
 def pooled_layers(embedder, sentences, batch_size=256):
-    """(sentences, layers, dim) float32: each layer's mean over each sentence's words."""
+    """dict: `means`, float32 (sentences, layers, dim), each layer's mean over each
+    sentence's words."""
     embed = tf.function(lambda texts: embedder(texts, training=False), reduce_retracing=True)
     rows = []
     for start in range(0, len(sentences), batch_size):
@@ -113,18 +123,38 @@ def pooled_layers(embedder, sentences, batch_size=256):
         mask = tf.cast(out["mask"], tf.float32)[:, None, :, None]
         summed = tf.reduce_sum(tf.cast(out["embeddings"], tf.float32) * mask, axis=2)
         rows.append((summed / tf.maximum(tf.reduce_sum(mask, axis=2), 1.0)).numpy())
-    return np.concatenate(rows)
+    return {"means": np.concatenate(rows)}
 
 
-def cached_pooled_layers(embedder, sentences, path):
-    """`pooled_layers`, kept in `path` (.npy) for the next run on the same sentences."""
+def word_layers(embedder, sentences, batch_size=256):
+    """Each word's ELMo layers, the words of all sentences in a row.
+
+    Returns:
+        dict: `layers`, float32 (words, layers, dim); `lengths`, int32
+        (sentences,), each sentence's word count.
+    """
+    embed = tf.function(lambda texts: embedder(texts, training=False), reduce_retracing=True)
+    layers, lengths = [], []
+    for start in range(0, len(sentences), batch_size):
+        out = embed(tf.constant(sentences[start:start + batch_size]))
+        mask = tf.cast(out["mask"], tf.bool)
+        words = tf.boolean_mask(tf.transpose(out["embeddings"], [0, 2, 1, 3]), mask)
+        layers.append(words.numpy().astype(np.float32))
+        lengths.append(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1).numpy())
+    return {"layers": np.concatenate(layers), "lengths": np.concatenate(lengths)}
+
+
+def cached(compute, embedder, sentences, path):
+    """`compute(embedder, sentences)`, a dict of arrays, kept in `path` (.npz) for the next
+    run on the same sentences."""
     if os.path.exists(path):
-        features = np.load(path)
-        if len(features) == len(sentences):
-            return features
-    features = pooled_layers(embedder, sentences)
-    np.save(path, features)
-    return features
+        with np.load(path) as saved:
+            arrays = dict(saved)
+        if arrays.pop("sentences", None) == len(sentences):
+            return arrays
+    arrays = compute(embedder, sentences)
+    np.savez(path, sentences=len(sentences), **arrays)
+    return arrays
 
 
 def word_statistics(embedder, sentences):
@@ -173,6 +203,112 @@ def classifier(vocabulary_size, dim, statistics=None, embedding=True, seed=0):
     return keras.Model(inputs, keras.layers.Dense(2, name="classes")(features))
 
 
+HEAD_LAYERS = ("word_dropout", "context", "mean_over_words", "classes")
+
+
+def contextual_head(word_vectors, mask, layers):
+    """[word vectors] -> dropout -> biLSTM -> mean over the words -> logits (batch, 2).
+
+    Args:
+        word_vectors: list of (batch, words, width) tensors, concatenated.
+        mask: (batch, words) bool, True at the words.
+        layers: the `HEAD_LAYERS`, in that order (new or a trained model's).
+    """
+    dropout, context, pool, classes = layers
+    vectors = (word_vectors[0] if len(word_vectors) == 1
+               else keras.layers.Concatenate(name="word_vectors")(word_vectors))
+    return classes(pool(context(dropout(vectors), mask=mask), mask=mask))
+
+
+def contextual_classifier(vocabulary_size, dim, statistics=None, embedding=True, seed=0,
+                          units=128, dropout=0.3):
+    """The classifier with its own context (`--classifier bilstm`), on cached inputs.
+
+    Inputs: `token_ids` (batch, words) int32, 0 at padding (it gives the mask,
+    and the embedding when there is one) and, with ELMo, `elmo_layers`
+    (batch, words, layers, elmo_dim). Output: logits (batch, 2). `units` is
+    the LSTM's width per direction, `dropout` the rate on the word vectors;
+    the other arguments are `classifier`'s.
+    """
+    keras.utils.set_random_seed(seed)
+    token_ids = keras.Input((None,), dtype="int32", name="token_ids")
+    inputs, word_vectors = {"token_ids": token_ids}, []
+    mask = keras.ops.not_equal(token_ids, 0)
+    if embedding:
+        word_vectors.append(
+            keras.layers.Embedding(vocabulary_size, dim, name="embedding")(token_ids))
+    if statistics is not None:
+        mean, variance = statistics
+        inputs["elmo_layers"] = keras.Input((None, *mean.shape), name="elmo_layers")
+        standardised = keras.layers.Normalization(
+            axis=(2, 3), mean=mean, variance=variance, name="standardise")(inputs["elmo_layers"])
+        by_layer = keras.layers.Permute((2, 1, 3))(standardised)  # (batch, layers, words, dim)
+        word_vectors.append(ScalarMix(mean.shape[0], name="scalar_mix")(by_layer, mask=mask))
+    head = [
+        keras.layers.Dropout(dropout, name="word_dropout"),
+        keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=True),
+                                   name="context"),
+        keras.layers.GlobalAveragePooling1D(name="mean_over_words"),
+        keras.layers.Dense(2, name="classes"),
+    ]
+    return keras.Model(inputs, contextual_head(word_vectors, mask, head))
+
+
+class LengthBatches(keras.utils.PyDataset):
+    """Sentences in batches of similar length, each padded to its longest word count.
+
+    Each batch is ({"token_ids": (batch, words) int32, "elmo_layers": (batch,
+    words, layers, dim) float32}, labels (batch,)), keeping the inputs named
+    in `keys`. With a `seed`, which sentences share a batch is drawn once and
+    the batches' order is reshuffled every epoch.
+
+    Args:
+        token_ids: (sentences, longest) int32, 0-padded word ids.
+        elmo: `word_layers` of the same sentences.
+        labels: (sentences,) int.
+        batch_size: int.
+        keys: the model's input names.
+        seed: int, or None to keep the sentences' order within a length.
+    """
+
+    def __init__(self, token_ids, elmo, labels, batch_size, keys, seed=None):
+        super().__init__()
+        self.token_ids, self.labels, self.keys = token_ids, labels, set(keys)
+        self.layers, self.lengths = elmo["layers"], elmo["lengths"]
+        if not np.array_equal(np.sum(token_ids != 0, axis=1), self.lengths):
+            raise ValueError("the word tokenizer and ELMo split some sentence into different "
+                             "numbers of words; their word vectors cannot be concatenated")
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
+        self.rng = None if seed is None else np.random.default_rng(seed)
+        order = np.arange(len(labels)) if seed is None else self.rng.permutation(len(labels))
+        order = order[np.argsort(self.lengths[order], kind="stable")]
+        self.batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        self.on_epoch_end()
+
+    def __len__(self):
+        return len(self.batches)
+
+    def on_epoch_end(self):
+        if self.rng is not None:
+            self.rng.shuffle(self.batches)
+
+    def inputs(self, rows):
+        """The model's inputs for the sentences `rows`, padded to their longest."""
+        width = max(int(self.lengths[rows].max()), 1)
+        inputs = {"token_ids": self.token_ids[rows, :width]}
+        if "elmo_layers" in self.keys:
+            layers = np.zeros((len(rows), width, *self.layers.shape[1:]), np.float32)
+            for i, row in enumerate(rows):
+                start = self.starts[row]
+                layers[i, :self.lengths[row]] = self.layers[start:start + self.lengths[row]]
+            inputs["elmo_layers"] = layers
+        return inputs
+
+    def __getitem__(self, index):
+        rows = self.batches[index]
+        return self.inputs(rows), self.labels[rows]
+
+
 class PaddedWordIds(keras.layers.Layer):
     """(batch,) strings -> (batch, words) int32 ids of `tokenizer`, 0-padded."""
 
@@ -187,8 +323,11 @@ class PaddedWordIds(keras.layers.Layer):
         return keras.KerasTensor((None, None), dtype="int32")
 
 
-def end_to_end(model, tokenizer, embedder):
-    """The embedding + ELMo classifier from raw strings, sharing `model`'s trained layers."""
+def end_to_end(model, tokenizer, embedder, contextual=False):
+    """The embedding + ELMo classifier from raw strings, sharing `model`'s trained layers.
+
+    `contextual`: `model` is a `contextual_classifier`, not a `classifier`.
+    """
     texts = keras.Input((), dtype="string", name="texts")
     embedded = model.get_layer("embedding")(PaddedWordIds(tokenizer)(texts))
     out = embedder(texts)
@@ -198,6 +337,10 @@ def end_to_end(model, tokenizer, embedder):
         axis=(1, 3), mean=np.reshape(norm.mean.numpy(), shape),
         variance=np.reshape(norm.variance.numpy(), shape))
     elmo = model.get_layer("scalar_mix")(standardise(out["embeddings"]), mask=out["mask"])
+    if contextual:
+        mask = keras.ops.not_equal(out["mask"], 0)
+        layers = [model.get_layer(name) for name in HEAD_LAYERS]
+        return keras.Model(texts, contextual_head([embedded, elmo], mask, layers))
     word_vectors = keras.layers.Concatenate()([embedded, elmo])  # [x_k; ELMo_k]
     pooled = keras.layers.GlobalAveragePooling1D()(word_vectors, mask=out["mask"])
     return keras.Model(texts, model.get_layer("classes")(pooled))
@@ -211,16 +354,22 @@ def trained_parameters(model):
     return int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
 
 
-def fit_and_score(model, train_x, train_y, dev_x, dev_y, args, seed):
+def fit_and_score(model, train, dev, args, seed):
+    """Train on `train`, score on `dev`: each (inputs, labels) arrays or (`LengthBatches`,).
+
+    Returns:
+        (dev accuracy, training seconds).
+    """
     keras.utils.set_random_seed(seed)
     model.compile(keras.optimizers.Adam(args.learning_rate),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
+    batching = {"batch_size": args.batch_size} if len(train) == 2 else {}
     started = time.time()
-    model.fit(train_x, train_y, batch_size=args.batch_size, epochs=args.epochs, verbose=2,
-              shuffle=True)
+    model.fit(*train, epochs=args.epochs, verbose=2, shuffle=True, **batching)
     seconds = time.time() - started
-    return float(model.evaluate(dev_x, dev_y, verbose=0, return_dict=True)["accuracy"]), seconds
+    scores = model.evaluate(*dev, verbose=0, return_dict=True, **batching)
+    return float(scores["accuracy"]), seconds
 
 
 def parse_args():
@@ -243,6 +392,13 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--seeds", type=int, default=1,
                         help="train each classifier from this many seeds (--seed, --seed + 1, ...)")
+    parser.add_argument("--classifier", choices=("bag", "bilstm"), default="bag",
+                        help="bag: mean of the word vectors -> Dense; bilstm: a biLSTM over "
+                             "them first (the task model has its own context)")
+    parser.add_argument("--units", type=int, default=128,
+                        help="--classifier bilstm: the LSTM's width per direction")
+    parser.add_argument("--dropout", type=float, default=0.3,
+                        help="--classifier bilstm: dropout on the word vectors")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
@@ -293,42 +449,57 @@ def main():
     train_sentences = train.sentences[:args.train_sentences]
     train_y = np.array(label_ids(train.labels, LABELS)[:args.train_sentences])
     dev_y = np.array(label_ids(dev.labels, LABELS))
+    contextual = args.classifier == "bilstm"
+    compute = word_layers if contextual else pooled_layers
+    cache = os.path.join(args.run_dir, f"sst2_{{}}_{compute.__name__}.npz")
     started = time.time()
-    cache = os.path.join(args.run_dir, "sst2_{}_pooled_layers.npy")
-    train_elmo = cached_pooled_layers(embedder, train_sentences, cache.format("train"))
-    dev_elmo = cached_pooled_layers(embedder, dev.sentences, cache.format("dev"))
+    train_elmo = cached(compute, embedder, train_sentences, cache.format("train"))
+    dev_elmo = cached(compute, embedder, dev.sentences, cache.format("dev"))
     feature_seconds = time.time() - started
     statistics = word_statistics(embedder, train_sentences[:2000])
-    dim = train_elmo.shape[2]
+    dim = statistics[0].shape[1]
     tokenizer = WordTokenizer.from_corpus("\n".join(train_sentences), progress=False)
-    train_x = {"token_ids": word_ids(tokenizer, train_sentences), "elmo_layer_means": train_elmo}
-    dev_x = {"token_ids": word_ids(tokenizer, dev.sentences), "elmo_layer_means": dev_elmo}
+    train_ids, dev_ids = word_ids(tokenizer, train_sentences), word_ids(tokenizer, dev.sentences)
 
+    def classifier_data(ids, elmo, labels, keys, seed=None):
+        """What `fit_and_score` takes for a classifier whose inputs are `keys`."""
+        if contextual:
+            return (LengthBatches(ids, elmo, labels, args.batch_size, keys, seed),)
+        inputs = {"token_ids": ids, "elmo_layer_means": elmo["means"]}
+        return ({key: inputs[key] for key in keys}, labels)
+
+    body = f"BiLSTM({args.units}) -> mean" if contextual else "mean"
+    build = (functools.partial(contextual_classifier, units=args.units, dropout=args.dropout)
+             if contextual else classifier)
     variants = {
-        "embedding -> mean -> Dense(2)": {},
-        "[embedding; ELMo ScalarMix] -> mean -> Dense(2)": {"statistics": statistics},
-        "ELMo ScalarMix alone -> mean -> Dense(2)": {"statistics": statistics,
-                                                     "embedding": False},
+        f"embedding -> {body} -> Dense(2)": {},
+        f"[embedding; ELMo ScalarMix] -> {body} -> Dense(2)": {"statistics": statistics},
+        f"ELMo ScalarMix alone -> {body} -> Dense(2)": {"statistics": statistics,
+                                                        "embedding": False},
     }
     seeds = range(args.seed, args.seed + args.seeds)
     rows, models = [], {}
     for name, options in variants.items():
         accuracies, seconds = [], []
         for seed in seeds:
-            models[name] = classifier(tokenizer.vocabulary_size(), dim, seed=seed, **options)
-            inputs = {key: train_x[key] for key in models[name].input}
-            dev_inputs = {key: dev_x[key] for key in models[name].input}
-            accuracy, took = fit_and_score(models[name], inputs, train_y, dev_inputs, dev_y,
-                                           args, seed)
+            models[name] = build(tokenizer.vocabulary_size(), dim, seed=seed, **options)
+            keys = list(models[name].input)
+            accuracy, took = fit_and_score(
+                models[name], classifier_data(train_ids, train_elmo, train_y, keys, seed),
+                classifier_data(dev_ids, dev_elmo, dev_y, keys), args, seed)
             accuracies.append(accuracy)
             seconds.append(took)
         rows.append((name, trained_parameters(models[name]), accuracies, seconds))
-    concat = models["[embedding; ELMo ScalarMix] -> mean -> Dense(2)"]
-    # Mixing and pooling the cached per-layer means is the end-to-end model (texts in).
-    check = slice(0, 64)
+    concat = models[list(variants)[1]]
+    # The classifier on cached ELMo features is the end-to-end model (texts in).
+    check = np.arange(64)
+    cached_inputs = classifier_data(dev_ids, dev_elmo, dev_y, list(concat.input))[0]
+    cached_inputs = (cached_inputs.inputs(check) if contextual
+                     else {key: value[check] for key, value in cached_inputs.items()})
     np.testing.assert_allclose(
-        end_to_end(concat, tokenizer, embedder)(tf.constant(dev.sentences[check])).numpy(),
-        concat({key: value[check] for key, value in dev_x.items()}).numpy(), atol=1e-4)
+        end_to_end(concat, tokenizer, embedder, contextual)(
+            tf.constant([dev.sentences[i] for i in check])).numpy(),
+        concat(cached_inputs).numpy(), atol=1e-4)
 
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
@@ -342,6 +513,7 @@ def main():
         "elmo_pretraining_steps": record.get("train_config", {}).get("steps"),
         **{f"{split}_{direction}_perplexity": values[f"{direction}_perplexity"]
            for split, values in perplexity.items() for direction in ("forward", "backward")},
+        "classifier": args.classifier,
         "train_sentences": len(train_sentences),
         "dev_sentences": len(dev.sentences),
         "epochs": args.epochs,
