@@ -16,9 +16,10 @@ but the first scored, as Zaremba et al. evaluate). The preset's recipe
 (= 5 / 20), 13 epochs, the rate halved after epoch 4, 20 contiguous streams
 of windows of 20 with the state carried.
 
-The table gives, per epoch, the learning rate, the training perplexity,
-the validation perplexity `fit` logs (windows of 20 words, each from a
-zero state, so higher than the carried-state figure) and the wall time
+The table gives, per epoch, the learning rate at its end (the next
+epoch's), the training perplexity, the validation perplexity `fit` logs
+(windows of T words, each from a zero state, so higher than the
+carried-state figure) and the wall time
 since the start (read from the run's `history.json` as epochs finish).
 
 The run folder resumes: running the same command again after a kill
@@ -163,6 +164,7 @@ def main():
               for split in ("valid", "test")}
 
     config, batch_size = kerazoo.tasks.training_settings(FAMILY, preset)
+    window = kerazoo.models.resolve_config(FAMILY, preset).max_sequence_length
     print(
         f"\nPTB quality of {FAMILY} {preset}, {datetime.date.today()}, {platform.machine()} "
         f"with {os.cpu_count()} cores, TensorFlow {tf.__version__}, Keras {keras.__version__}"
@@ -178,8 +180,8 @@ def main():
             "?" if elapsed is None else f"{elapsed / 60:.1f}",
         ])
     print(markdown_table(
-        ["epoch", "learning rate", "train perplexity", "valid perplexity (windows of 20)",
-         "wall minutes"], rows))
+        ["epoch", "learning rate at its end", "train perplexity",
+         f"valid perplexity (windows of {window})", "wall minutes"], rows))
     epochs = len(history["epoch"])
     print(
         f"\nafter {epochs} of {config.epochs} epochs: valid perplexity {scores['valid']['perplexity']:.1f}, "

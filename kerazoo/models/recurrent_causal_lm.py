@@ -147,7 +147,9 @@ class RecurrentCausalLM(TaskModel):
     @staticmethod
     def _logits(hidden, backbone, head):
         if head is None:
-            logits = backbone.token_embedding(hidden, reverse=True)
+            # A copy without the Keras mask the recurrent layers attach when
+            # `token_mask` is given: the tied embedding takes none (and would warn).
+            logits = backbone.token_embedding(ops.copy(hidden), reverse=True)
         else:
             logits = head(hidden)
         return ops.cast(logits, "float32")
