@@ -41,7 +41,7 @@ updates with plain SGD:
   each epoch after the 6th.
 - `ptb-medium-tied` (T = 35): rate 35, clip 5 / 35, 7 epochs, halved at
   each epoch after the 3rd, no XLA (on 2 CPU cores the medium step runs at
-  946 words/s with XLA and 1,132 without; `benchmarks/RESULTS.md`).
+  912 words/s with XLA and 1,051 without; `benchmarks/RESULTS.md`).
 
 An epoch is one pass over PTB's 929,589 training tokens: 2,323 steps of
 20 x 20 words (1,327 of 20 x 35 for `ptb-medium`).
