@@ -32,10 +32,22 @@ def harness(arguments, out, env=None):
     )
 
 
+def results(processes):
+    """The JSON each (process, out) wrote, once all have ended.
+
+    Fails with the output of every process that failed, so a worker that
+    brought the cluster down shows its own error, not only its peer's.
+    """
+    outputs = [process.communicate(timeout=TIMEOUT_SECONDS)[0] for process, _ in processes]
+    failed = [f"process {index} exited with {process.returncode}:\n{output[-3000:]}"
+              for index, ((process, _), output) in enumerate(zip(processes, outputs))
+              if process.returncode != 0]
+    assert not failed, "\n\n".join(failed)
+    return [json.loads(out.read_text()) for _, out in processes]
+
+
 def result(process, out):
-    output, _ = process.communicate(timeout=TIMEOUT_SECONDS)
-    assert process.returncode == 0, output[-3000:]
-    return json.loads(out.read_text())
+    return results([(process, out)])[0]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +100,7 @@ def test_two_workers_see_the_same_losses_and_only_the_chief_writes(tmp_path, mir
         command = ["multi_worker", "--family", "gpt", "--run-dir", str(run_dir)]
         processes.append((harness(command, out, env), out))
     try:
-        chief, other = [result(process, out) for process, out in processes]
+        chief, other = results(processes)
     finally:
         for process, _ in processes:
             process.kill()
