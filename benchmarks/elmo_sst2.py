@@ -113,33 +113,36 @@ def pretrain(bilm_dir, preset, steps, epochs, data, vocabulary_size):
         raise SystemExit(f"pretraining failed with exit code {code}")
 
 
-def pooled_layers(embedder, sentences, batch_size=256):
+def embedded_batches(embedder, sentences, batch_size=256):
+    """Yields the frozen embedder's output (`ElmoEmbedder`'s dict) for each batch of sentences."""
+    embed = tf.function(lambda texts: embedder(texts, training=False), reduce_retracing=True)
+    for start in range(0, len(sentences), batch_size):
+        yield embed(tf.constant(sentences[start:start + batch_size]))
+
+
+def pooled_layers(embedder, sentences):
     """dict: `means`, float32 (sentences, layers, dim), each layer's mean over each
     sentence's words."""
-    embed = tf.function(lambda texts: embedder(texts, training=False), reduce_retracing=True)
     rows = []
-    for start in range(0, len(sentences), batch_size):
-        out = embed(tf.constant(sentences[start:start + batch_size]))
+    for out in embedded_batches(embedder, sentences):
         mask = tf.cast(out["mask"], tf.float32)[:, None, :, None]
         summed = tf.reduce_sum(tf.cast(out["embeddings"], tf.float32) * mask, axis=2)
         rows.append((summed / tf.maximum(tf.reduce_sum(mask, axis=2), 1.0)).numpy())
     return {"means": np.concatenate(rows)}
 
 
-def word_layers(embedder, sentences, batch_size=256):
+def word_layers(embedder, sentences):
     """Each word's ELMo layers, the words of all sentences in a row.
 
     Returns:
         dict: `layers`, float32 (words, layers, dim); `lengths`, int32
         (sentences,), each sentence's word count.
     """
-    embed = tf.function(lambda texts: embedder(texts, training=False), reduce_retracing=True)
     layers, lengths = [], []
-    for start in range(0, len(sentences), batch_size):
-        out = embed(tf.constant(sentences[start:start + batch_size]))
+    for out in embedded_batches(embedder, sentences):
         mask = tf.cast(out["mask"], tf.bool)
         words = tf.boolean_mask(tf.transpose(out["embeddings"], [0, 2, 1, 3]), mask)
-        layers.append(words.numpy().astype(np.float32))
+        layers.append(tf.cast(words, tf.float32).numpy())
         lengths.append(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1).numpy())
     return {"layers": np.concatenate(layers), "lengths": np.concatenate(lengths)}
 

@@ -111,7 +111,8 @@ RECIPE = {
 }
 
 
-def zaremba_recipe(window, epochs, constant_epochs, decay_per_epoch, steps_per_epoch):
+def zaremba_recipe(window, epochs, constant_epochs, decay_per_epoch, steps_per_epoch,
+                   jit_compile=True):
     """Zaremba et al.'s PTB recipe on kerazoo's token-mean loss (module docstring).
 
     Args:
@@ -121,6 +122,7 @@ def zaremba_recipe(window, epochs, constant_epochs, decay_per_epoch, steps_per_e
         decay_per_epoch: the rate's factor at each later epoch.
         steps_per_epoch: optimizer steps of one pass over PTB's training
             tokens in batches of 20 x `window`.
+        jit_compile: bool, train with XLA.
 
     Returns:
         The `preset_recipes` entry: `TrainConfig` fields and `batch_size`.
@@ -128,7 +130,7 @@ def zaremba_recipe(window, epochs, constant_epochs, decay_per_epoch, steps_per_e
     summed_loss_rate, summed_loss_clipnorm = 1.0, 5.0
     return {
         "batch_size": 20,
-        "jit_compile": True,
+        "jit_compile": jit_compile,
         "optimizer": "sgd",
         "schedule": "step_decay",
         "peak_learning_rate": summed_loss_rate * window,
@@ -145,11 +147,8 @@ PRESET_RECIPES = {
                                 steps_per_epoch=2323),
     "ptb-medium": zaremba_recipe(35, epochs=39, constant_epochs=6, decay_per_epoch=0.8,
                                  steps_per_epoch=1327),
-    "ptb-medium-tied": {
-        **zaremba_recipe(35, epochs=7, constant_epochs=3, decay_per_epoch=0.5,
-                         steps_per_epoch=1327),
-        "jit_compile": False,
-    },
+    "ptb-medium-tied": zaremba_recipe(35, epochs=7, constant_epochs=3, decay_per_epoch=0.5,
+                                      steps_per_epoch=1327, jit_compile=False),
 }
 PRESET_TASK_OPTIONS = {preset: {"stateful": True} for preset in PRESET_RECIPES}
 
