@@ -33,7 +33,9 @@ it, [x_k; ELMo_k].
      each standardised by fixed statistics of the training words. It trains
      the embedding's parameters plus the mix's (layers + 1 weights and
      gamma), and a `Dense` twice as wide; no projection.
-   - ELMo alone: the mean of ELMo_k -> `Dense(2)` (no word embedding).
+   - ELMo alone: the mean of ELMo_k -> `Dense(2)` (no word embedding);
+   - with `--variants ... wide-embedding`: the embedding twice as wide, as
+     wide as [x_k; ELMo_k], so that ELMo's gain is not only a wider input.
 
    The biLM is frozen and standardising, mixing, concatenating and mean
    pooling are affine, so each sentence's per-layer means are computed once
@@ -86,6 +88,7 @@ from kerazoo.tasks import evaluate_run  # noqa: E402
 
 LABELS = ["0", "1"]
 PTB_VOCABULARY_SIZE = 10002
+VARIANTS = ("embedding", "elmo", "elmo-alone", "wide-embedding")
 
 
 def write_lines(path, lines):
@@ -402,6 +405,10 @@ def parse_args():
                         help="--classifier bilstm: the LSTM's width per direction")
     parser.add_argument("--dropout", type=float, default=0.3,
                         help="--classifier bilstm: dropout on the word vectors")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=VARIANTS[:3],
+                        help="the classifiers to train: embedding, embedding + ELMo, ELMo "
+                             "alone, and (not by default) the embedding twice as wide, "
+                             "which controls for the wider input ELMo gives")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
@@ -423,9 +430,13 @@ def markdown_table(rows):
 
 
 def paired_gain(with_elmo, without):
-    """ELMo's gain per seed in accuracy points, and how many seeds it is positive on."""
-    gains = 100 * (np.array(with_elmo) - np.array(without))
-    return (f"ELMo's gain over the embedding alone, per seed: "
+    """ELMo's gain per seed in accuracy points, and how many seeds it is positive on.
+
+    Args:
+        with_elmo, without: rows of `markdown_table` trained on the same seeds.
+    """
+    gains = 100 * (np.array(with_elmo[2]) - np.array(without[2]))
+    return (f"ELMo's gain over {without[0]}, per seed: "
             f"{', '.join(f'{g:+.2f}' for g in gains)} points; mean {gains.mean():+.2f}, "
             f"positive on {int(np.sum(gains > 0))} of {len(gains)} seeds")
 
@@ -474,35 +485,39 @@ def main():
     body = f"BiLSTM({args.units}) -> mean" if contextual else "mean"
     build = (functools.partial(contextual_classifier, units=args.units, dropout=args.dropout)
              if contextual else classifier)
-    variants = {
-        f"embedding -> {body} -> Dense(2)": {},
-        f"[embedding; ELMo ScalarMix] -> {body} -> Dense(2)": {"statistics": statistics},
-        f"ELMo ScalarMix alone -> {body} -> Dense(2)": {"statistics": statistics,
-                                                        "embedding": False},
+    variants = {  # key: (name, embedding width, options)
+        "embedding": (f"embedding -> {body} -> Dense(2)", dim, {}),
+        "elmo": (f"[embedding; ELMo ScalarMix] -> {body} -> Dense(2)", dim,
+                 {"statistics": statistics}),
+        "elmo-alone": (f"ELMo ScalarMix alone -> {body} -> Dense(2)", dim,
+                       {"statistics": statistics, "embedding": False}),
+        "wide-embedding": (f"embedding ({2 * dim} wide) -> {body} -> Dense(2)", 2 * dim, {}),
     }
     seeds = range(args.seed, args.seed + args.seeds)
-    rows, models = [], {}
-    for name, options in variants.items():
+    rows, models = {}, {}
+    for key in args.variants:
+        name, width, options = variants[key]
         accuracies, seconds = [], []
         for seed in seeds:
-            models[name] = build(tokenizer.vocabulary_size(), dim, seed=seed, **options)
-            keys = list(models[name].input)
+            models[name] = build(tokenizer.vocabulary_size(), width, seed=seed, **options)
+            inputs = list(models[name].input)
             accuracy, took = fit_and_score(
-                models[name], classifier_data(train_ids, train_elmo, train_y, keys, seed),
-                classifier_data(dev_ids, dev_elmo, dev_y, keys), args, seed)
+                models[name], classifier_data(train_ids, train_elmo, train_y, inputs, seed),
+                classifier_data(dev_ids, dev_elmo, dev_y, inputs), args, seed)
             accuracies.append(accuracy)
             seconds.append(took)
-        rows.append((name, trained_parameters(models[name]), accuracies, seconds))
-    concat = models[list(variants)[1]]
-    # The classifier on cached ELMo features is the end-to-end model (texts in).
-    check = np.arange(64)
-    cached_inputs = classifier_data(dev_ids, dev_elmo, dev_y, list(concat.input))[0]
-    cached_inputs = (cached_inputs.inputs(check) if contextual
-                     else {key: value[check] for key, value in cached_inputs.items()})
-    np.testing.assert_allclose(
-        end_to_end(concat, tokenizer, embedder, contextual)(
-            tf.constant([dev.sentences[i] for i in check])).numpy(),
-        concat(cached_inputs).numpy(), atol=1e-4)
+        rows[key] = (name, trained_parameters(models[name]), accuracies, seconds)
+    if "elmo" in rows:
+        # The classifier on cached ELMo features is the end-to-end model (texts in).
+        concat = models[rows["elmo"][0]]
+        check = np.arange(64)
+        cached_inputs = classifier_data(dev_ids, dev_elmo, dev_y, list(concat.input))[0]
+        cached_inputs = (cached_inputs.inputs(check) if contextual
+                         else {key: value[check] for key, value in cached_inputs.items()})
+        np.testing.assert_allclose(
+            end_to_end(concat, tokenizer, embedder, contextual)(
+                tf.constant([dev.sentences[i] for i in check])).numpy(),
+            concat(cached_inputs).numpy(), atol=1e-4)
 
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
@@ -521,15 +536,17 @@ def main():
         "dev_sentences": len(dev.sentences),
         "epochs": args.epochs,
         "seeds": list(seeds),
-        "dev_accuracy": {name: accuracies for name, _, accuracies, _ in rows},
+        "dev_accuracy": {name: accuracies for name, _, accuracies, _ in rows.values()},
         "elmo_feature_seconds": round(feature_seconds, 1),
         "scalar_mix_weights": {
             name: model.get_layer("scalar_mix").mixing_weights().numpy().tolist()
             for name, model in models.items() if "ELMo" in name},
     }
     print(json.dumps(result, indent=2))
-    print(markdown_table(rows))
-    print(paired_gain(rows[1][2], rows[0][2]))
+    print(markdown_table(rows.values()))
+    for baseline in ("embedding", "wide-embedding"):
+        if "elmo" in rows and baseline in rows:
+            print(paired_gain(rows["elmo"], rows[baseline]))
 
 
 if __name__ == "__main__":
