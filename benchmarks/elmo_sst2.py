@@ -20,10 +20,11 @@ it, [x_k; ELMo_k].
    maps to). Forward and backward perplexity on `ptb:test` and on the SST-2
    dev sentences (`kerazoo evaluate`); with another vocabulary than PTB's,
    the `ptb:test` figures are not comparable with published PTB ones.
-3. Three SST-2 classifiers, trained with Adam (`--learning-rate`) for
-   `--epochs` on the shipped `train.tsv` and scored on `dev.tsv`, in one
-   run, each from the same seed (`--seeds K`: K seeds from `--seed` on, the
-   same seeds for every variant, so the difference is paired per seed):
+3. The SST-2 classifiers of `--variants` (the first three by default),
+   trained with Adam (`--learning-rate`) for `--epochs` on the shipped
+   `train.tsv` and scored on `dev.tsv`, in one run, each from the same
+   seed (`--seeds K`: K seeds from `--seed` on, the same seeds for every
+   variant, so the difference is paired per seed):
 
    - embedding: word ids (a `WordTokenizer` of the SST-2 training words) ->
      `Embedding` trained from scratch, as wide as ELMo's layers -> mean over
@@ -513,7 +514,8 @@ def main():
         check = np.arange(64)
         cached_inputs = classifier_data(dev_ids, dev_elmo, dev_y, list(concat.input))[0]
         cached_inputs = (cached_inputs.inputs(check) if contextual
-                         else {key: value[check] for key, value in cached_inputs.items()})
+                         else {input_name: value[check]
+                               for input_name, value in cached_inputs.items()})
         np.testing.assert_allclose(
             end_to_end(concat, tokenizer, embedder, contextual)(
                 tf.constant([dev.sentences[i] for i in check])).numpy(),
